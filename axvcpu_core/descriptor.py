@@ -23,6 +23,9 @@ class Decoded(NamedTuple):
 
     exit: VmExit
     next_pc: int
+    actions: tuple[object, ...] = ()
+    """Arch-specific side effects the vCPU applies in `run()` before returning the exit
+    (register writes, timer programming, console I/O). They are not part of the exit JSON."""
 
     def to_dict(self) -> dict[str, Any]:
         """The decoded-exit JSON object of DESIGN.md: exit fields plus `next_pc`."""
