@@ -1,0 +1,5 @@
+"""`python -m axvcpu_core` runs the command line."""
+
+from .cli import main
+
+main()
