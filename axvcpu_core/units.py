@@ -26,7 +26,7 @@ _UNITS = {
 
 def parse_size(value: object) -> int:
     """A byte count from an int or a string like `128MiB`, `64K`, `0x8000000`; ValueError otherwise."""
-    number, unit = _split(value, "size")
+    number, unit = _split(value, "a size", "'0x1000', '4096' or '4KiB'")
     factor = _UNITS.get(unit.lower())
     if factor is None:
         raise ValueError(f"unknown size unit {unit!r} in {value!r}; use B, KiB, MiB, GiB or TiB (K, M, G, T)")
@@ -35,22 +35,22 @@ def parse_size(value: object) -> int:
 
 def parse_address(value: object) -> int:
     """An address from an int or a string like `0x8000_0000`; ValueError otherwise."""
-    number, unit = _split(value, "address")
+    number, unit = _split(value, "an address", "'0x80000000' or '4096'")
     if unit:
         raise ValueError(f"an address takes no unit, got {value!r}")
     return _bounded(number, value)
 
 
-def _split(value: object, what: str) -> tuple[int, str]:
+def _split(value: object, what: str, examples: str) -> tuple[int, str]:
     if isinstance(value, bool):
-        raise ValueError(f"a {what} must be a number, got {value!r}")
+        raise ValueError(f"{what} must be a number, got {value!r}")
     if isinstance(value, int):
         return value, ""
     if not isinstance(value, str):
-        raise ValueError(f"a {what} must be an integer or a string like '0x1000' or '4KiB', got {value!r}")
+        raise ValueError(f"{what} must be an integer or a string like {examples}, got {value!r}")
     match = _SIZE.match(value)
     if match is None:
-        raise ValueError(f"{value!r} is not a {what}; write it like '0x1000', '4096' or '4KiB'")
+        raise ValueError(f"{value!r} is not {what}; write it like {examples}")
     return int(match.group(1).replace("_", ""), 0), match.group(2)
 
 

@@ -20,16 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from axvcpu_core.errors import AxError, AxErrorKind
 
+from .insn import insn_length
+from .registers import ABI_NAMES
+
 M64 = (1 << 64) - 1
 _set = object.__setattr__
-
-ABI_NAMES: tuple[str, ...] = (
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
-    "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-    "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-)  # fmt: skip
-"""ABI name of x0..x31 (§9.1)."""
 
 REG_INDEX: dict[str, int] = {f"x{i}": i for i in range(32)} | {n: i for i, n in enumerate(ABI_NAMES)}
 REG_INDEX["fp"] = 8
@@ -106,13 +101,6 @@ class RiscvTrap:
             f"htinst={self.htinst:#x}, sepc={self.sepc:#x}, hstatus={self.hstatus:#x}, "
             f"regs={regs}, insn_bytes={self.insn_bytes.hex()!r})"
         )
-
-
-def announced_length(first: int) -> int:
-    """Instruction length in bytes announced by the low bits of its first byte (0 when > 4)."""
-    if first & 3 != 3:
-        return 2
-    return 4 if first & 0x1C != 0x1C else 0
 
 
 # --- JSON model (schema only) -------------------------------------------------------------------
@@ -193,7 +181,7 @@ def _parse_insn(raw: object) -> bytes:
         _bad(f"trap record field 'insn_bytes' must be lowercase hex with an even digit count, got {raw!r}")
     data = bytes.fromhex(raw)
     if data:
-        need = announced_length(data[0]) or 2
+        need = insn_length(data[0]) or 2
         if len(data) < need:
             _bad(
                 f"trap record field 'insn_bytes' holds {len(data)} byte(s) but its low bits announce "
