@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,6 +13,8 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .registry import LoadedArch
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -38,9 +41,9 @@ def _resolve_arch(ctx: click.Context, param: click.Parameter, value: str | None)
         raise click.BadParameter(err.message, ctx=ctx, param=param) from None
 
 
-def arch_option(required: bool = True) -> Any:
+def arch_option(required: bool = True) -> Callable[[F], F]:
     """The shared `--arch` option: canonical name or alias, resolved to the loaded plugin."""
-    return click.option(
+    option: Callable[[F], F] = click.option(
         "--arch",
         "-a",
         "arch",
@@ -49,6 +52,7 @@ def arch_option(required: bool = True) -> Any:
         callback=_resolve_arch,
         help="Architecture plugin: canonical name or alias, case-insensitive (see `axvcpu arches`).",
     )
+    return option
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,8 +79,10 @@ def arches(as_json: bool) -> None:
     else:
         _print_arch_table(registry.arches)
     for failure in registry.failures:
-        click.echo(f"warning: plugin {failure.distribution} ({failure.plugin_name}) not loaded: "
-                   f"{failure.reason}", err=True)
+        click.echo(
+            f"warning: plugin {failure.distribution} ({failure.plugin_name}) not loaded: {failure.reason}",
+            err=True,
+        )
 
 
 def _print_arch_table(loaded: tuple[LoadedArch, ...]) -> None:

@@ -36,7 +36,7 @@ class VmExit:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((self.kind, self._values()))
@@ -81,7 +81,7 @@ def _jsonable(value: object) -> object:
 class Hypercall(VmExit):
     """A hypercall: number and six arguments."""
 
-    __slots__ = ("nr", "args")
+    __slots__ = ("args", "nr")
     kind = "Hypercall"
     _fields = ("nr", "args")
     nr: int
@@ -95,7 +95,7 @@ class Hypercall(VmExit):
 class MmioRead(VmExit):
     """A guest load from an emulated device; the VMM writes the value into `reg`."""
 
-    __slots__ = ("addr", "width", "reg", "reg_width", "signed_ext")
+    __slots__ = ("addr", "reg", "reg_width", "signed_ext", "width")
     kind = "MmioRead"
     _fields = ("addr", "width", "reg", "reg_width", "signed_ext")
     addr: int
@@ -104,9 +104,7 @@ class MmioRead(VmExit):
     reg_width: AccessWidth
     signed_ext: bool
 
-    def __init__(
-        self, addr: int, width: AccessWidth, reg: int, reg_width: AccessWidth, signed_ext: bool
-    ) -> None:
+    def __init__(self, addr: int, width: AccessWidth, reg: int, reg_width: AccessWidth, signed_ext: bool) -> None:
         _set(self, "addr", addr)
         _set(self, "width", width)
         _set(self, "reg", reg)
@@ -117,7 +115,7 @@ class MmioRead(VmExit):
 class MmioWrite(VmExit):
     """A guest store to an emulated device; `data` is masked to `width`."""
 
-    __slots__ = ("addr", "width", "data")
+    __slots__ = ("addr", "data", "width")
     kind = "MmioWrite"
     _fields = ("addr", "width", "data")
     addr: int
@@ -175,7 +173,7 @@ class IoRead(VmExit):
 class IoWrite(VmExit):
     """A port-I/O write (x86 OUT); `data` is masked to `width`."""
 
-    __slots__ = ("port", "width", "data")
+    __slots__ = ("data", "port", "width")
     kind = "IoWrite"
     _fields = ("port", "width", "data")
     port: int
@@ -203,7 +201,7 @@ class ExternalInterrupt(VmExit):
 class NestedPageFault(VmExit):
     """A stage-2 fault the VMM must resolve (or stop the VM); the guest resumes at the same PC."""
 
-    __slots__ = ("addr", "access_flags")
+    __slots__ = ("access_flags", "addr")
     kind = "NestedPageFault"
     _fields = ("addr", "access_flags")
     addr: int
@@ -224,7 +222,7 @@ class Halt(VmExit):
 class CpuUp(VmExit):
     """Start secondary vCPU `target_cpu` at `entry_point` with `arg`."""
 
-    __slots__ = ("target_cpu", "entry_point", "arg")
+    __slots__ = ("arg", "entry_point", "target_cpu")
     kind = "CpuUp"
     _fields = ("target_cpu", "entry_point", "arg")
     target_cpu: int
@@ -283,7 +281,7 @@ class FailEntry(VmExit):
 class SendIPI(VmExit):
     """An inter-processor interrupt to `target_cpu` (+ the `target_cpu_aux` mask), all, or self."""
 
-    __slots__ = ("target_cpu", "target_cpu_aux", "send_to_all", "send_to_self", "vector")
+    __slots__ = ("send_to_all", "send_to_self", "target_cpu", "target_cpu_aux", "vector")
     kind = "SendIPI"
     _fields = ("target_cpu", "target_cpu_aux", "send_to_all", "send_to_self", "vector")
     target_cpu: int
@@ -340,13 +338,11 @@ def exit_from_dict(data: Mapping[str, Any]) -> VmExit:
     kind = data.get("kind")
     cls = EXIT_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise AxError(
-            AxErrorKind.InvalidData, f"unknown exit kind {kind!r}; expected one of {', '.join(EXIT_KINDS)}"
-        )
+        raise AxError(AxErrorKind.InvalidData, f"unknown exit kind {kind!r}; expected one of {', '.join(EXIT_KINDS)}")
     unknown = set(data) - set(cls._fields) - _IGNORED_KEYS
     if unknown:
         raise AxError(AxErrorKind.InvalidData, f"{kind}: unknown field(s) {', '.join(sorted(unknown))}")
-    values = [_field_value(kind, name, data) for name in cls._fields]
+    values = [_field_value(cls.kind, name, data) for name in cls._fields]
     return cls(*values)
 
 

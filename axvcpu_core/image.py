@@ -47,7 +47,7 @@ class GuestImage:
 
 
 def detect_format(data: bytes) -> str:
-    """"elf" when the bytes start with the ELF magic, else "raw"."""
+    """ "elf" when the bytes start with the ELF magic, else "raw"."""
     return "elf" if data[:4] == ELF_MAGIC else "raw"
 
 

@@ -144,8 +144,7 @@ class ArchRegistry:
         """One line listing installed arches (and failed plugins)."""
         if self._arches:
             listed = ", ".join(
-                f"{a.name} ({', '.join(a.descriptor.aliases)})" if a.descriptor.aliases else a.name
-                for a in self.arches
+                f"{a.name} ({', '.join(a.descriptor.aliases)})" if a.descriptor.aliases else a.name for a in self.arches
             )
             text = f"installed arches: {listed}"
         else:

@@ -11,8 +11,14 @@ from tests.conftest import FakePerCpu
 def test_access_before_init_is_refused() -> None:
     percpu = PerCpu(FakePerCpu)
     assert not percpu.is_initialised
-    for call in (lambda: percpu.arch, lambda: percpu.cpu_id, percpu.hardware_enable, percpu.is_enabled,
-                 percpu.hardware_disable, percpu.max_guest_page_table_levels):
+    for call in (
+        lambda: percpu.arch,
+        lambda: percpu.cpu_id,
+        percpu.hardware_enable,
+        percpu.is_enabled,
+        percpu.hardware_disable,
+        percpu.max_guest_page_table_levels,
+    ):
         with pytest.raises(AxError) as info:
             call()
         assert info.value.kind is AxErrorKind.BadState

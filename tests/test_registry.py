@@ -50,9 +50,18 @@ def test_in_tree_plugins_are_discovered() -> None:
         assert loaded.descriptor.problems() == []
 
 
-@pytest.mark.parametrize(("alias", "name"), [("RISCV", "riscv64"), ("Rv64", "riscv64"), (" riscv64 ", "riscv64"),
-                                             ("VMX", "x86_64"), ("x86", "x86_64"), ("ARM64", "aarch64"),
-                                             ("el2", "aarch64")])
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [
+        ("RISCV", "riscv64"),
+        ("Rv64", "riscv64"),
+        (" riscv64 ", "riscv64"),
+        ("VMX", "x86_64"),
+        ("x86", "x86_64"),
+        ("ARM64", "aarch64"),
+        ("el2", "aarch64"),
+    ],
+)
 def test_resolve_is_case_insensitive_over_aliases(alias: str, name: str) -> None:
     assert default_registry().resolve(alias).name == name
 
@@ -170,8 +179,12 @@ def test_entry_point_import_failure_is_reported(monkeypatch: pytest.MonkeyPatch)
     def load() -> object:
         raise ImportError("no module named axvcpu_gone")
 
-    ep = SimpleNamespace(name="gone", value="axvcpu_gone:plugin", dist=SimpleNamespace(name="axvcpu-gone", version="9"),
-                         load=load)
+    ep = SimpleNamespace(
+        name="gone",
+        value="axvcpu_gone:plugin",
+        dist=SimpleNamespace(name="axvcpu-gone", version="9"),
+        load=load,
+    )
     monkeypatch.setattr("axvcpu_core.registry.metadata.entry_points", lambda group: [ep])
     registry = ArchRegistry()
     registry.load_entry_points()
@@ -189,13 +202,31 @@ def test_third_party_plugin_installed_into_a_temporary_environment(tmp_path: Pat
         shutil.copytree(FIXTURES / name, tmp_path / name)
         sources.append(str(tmp_path / name))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--target", str(target), *sources],
-        check=True, capture_output=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            *sources,
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-m", "axvcpu_core", "arches", "--json"],
-                            capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "axvcpu_core", "arches", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     listing = json.loads(result.stdout)
     by_name = {a["name"]: a for a in listing["arches"]}
     assert by_name["toy64"]["distribution"] == "axvcpu-toy-arch"
@@ -206,6 +237,11 @@ def test_third_party_plugin_installed_into_a_temporary_environment(tmp_path: Pat
     assert failure["distribution"] == "axvcpu-broken-arch"
     assert "ModuleNotFoundError" in failure["reason"]
     assert "warning: plugin axvcpu-broken-arch (broken) not loaded" in result.stderr
-    schema = subprocess.run([sys.executable, "-m", "axvcpu_core", "schema", "--arch", "TOY"],
-                            capture_output=True, text=True, env=env, check=True)
+    schema = subprocess.run(
+        [sys.executable, "-m", "axvcpu_core", "schema", "--arch", "TOY"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert json.loads(schema.stdout)["properties"]["arch"]["enum"] == ["toy64", "toy"]

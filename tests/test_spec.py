@@ -26,8 +26,7 @@ def make_elf(path: Path, entry: int, segments: list[tuple[int, bytes]]) -> Path:
     header_size, ph_size = 64, 56
     data_offset = header_size + ph_size * len(segments)
     header = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
-    header += struct.pack("<HHIQQQIHHHHHH", 2, 0xF3, 1, entry, header_size, 0, 0, 64, ph_size,
-                          len(segments), 64, 0, 0)
+    header += struct.pack("<HHIQQQIHHHHHH", 2, 0xF3, 1, entry, header_size, 0, 0, 64, ph_size, len(segments), 64, 0, 0)
     phdrs, blobs = b"", b""
     for addr, blob in segments:
         phdrs += struct.pack("<IIQQQQQQ", 1, 5, data_offset + len(blobs), addr, addr, len(blob), len(blob), 0x1000)
@@ -123,51 +122,126 @@ def _bad(tmp_path: Path) -> list[tuple[str, dict[str, Any], str]]:
         ("missing arch", {"memory": RAM}, "arch: field required"),
         ("missing memory", {"arch": "riscv64"}, "memory: field required"),
         ("empty memory", base_spec(memory=[]), "memory: List should have at least 1 item"),
-        ("bad size unit", base_spec(memory=[{"base": 0, "size": "12MB"}]), "memory[0].size: unknown size unit 'MB'"),
+        (
+            "bad size unit",
+            base_spec(memory=[{"base": 0, "size": "12MB"}]),
+            "memory[0].size: unknown size unit 'MB'",
+        ),
         ("negative size", base_spec(memory=[{"base": 0, "size": -4096}]), "memory[0].size: -4096 is outside"),
-        ("zero size", base_spec(memory=[{"base": 0, "size": 0}]), "memory[0].size: a memory region cannot be empty"),
-        ("unaligned base", base_spec(memory=[{"base": "0x1001", "size": "4KiB"}]),
-         "memory[0].base: 0x1001 is not a multiple of the 4 KiB page size"),
-        ("bad address", base_spec(memory=[{"base": "eighty", "size": "4KiB"}]), "memory[0].base: 'eighty' is not an address"),
-        ("bad flags", base_spec(memory=[{"base": 0, "size": "4KiB", "flags": "rwq"}]),
-         "memory[0].flags: unknown mapping flag 'rwq'"),
-        ("overlap", base_spec(memory=[{"base": "0x80000000", "size": "2MiB"}, {"base": "0x80100000", "size": "1MiB"}]),
-         "memory[1] [0x80100000, 0x80200000) overlaps memory[0]"),
+        (
+            "zero size",
+            base_spec(memory=[{"base": 0, "size": 0}]),
+            "memory[0].size: a memory region cannot be empty",
+        ),
+        (
+            "unaligned base",
+            base_spec(memory=[{"base": "0x1001", "size": "4KiB"}]),
+            "memory[0].base: 0x1001 is not a multiple of the 4 KiB page size",
+        ),
+        (
+            "bad address",
+            base_spec(memory=[{"base": "eighty", "size": "4KiB"}]),
+            "memory[0].base: 'eighty' is not an address",
+        ),
+        (
+            "bad flags",
+            base_spec(memory=[{"base": 0, "size": "4KiB", "flags": "rwq"}]),
+            "memory[0].flags: unknown mapping flag 'rwq'",
+        ),
+        (
+            "overlap",
+            base_spec(memory=[{"base": "0x80000000", "size": "2MiB"}, {"base": "0x80100000", "size": "1MiB"}]),
+            "memory[1] [0x80100000, 0x80200000) overlaps memory[0]",
+        ),
         ("unknown top-level field", base_spec(ram="128MiB"), "ram: Extra inputs are not permitted"),
-        ("unknown memory field", base_spec(memory=[{"base": 0, "size": "4KiB", "cache": 1}]),
-         "memory[0].cache: Extra inputs are not permitted"),
-        ("image missing", base_spec(images=[{"file": str(tmp_path / "nope.bin"), "load_addr": "0x80000000"}]),
-         "images[0].file: cannot read image"),
+        (
+            "unknown memory field",
+            base_spec(memory=[{"base": 0, "size": "4KiB", "cache": 1}]),
+            "memory[0].cache: Extra inputs are not permitted",
+        ),
+        (
+            "image missing",
+            base_spec(images=[{"file": str(tmp_path / "nope.bin"), "load_addr": "0x80000000"}]),
+            "images[0].file: cannot read image",
+        ),
         ("raw image without address", base_spec(images=[{"file": str(blob)}]), "needs a load address"),
-        ("image outside RAM", base_spec(images=[{"file": str(blob), "load_addr": "0x7FFFF000"}]),
-         "images[0]: " + str(blob) + " needs [0x7ffff000, 0x80001000) (8192 bytes), which is not inside one RAM region"),
-        ("image larger than RAM", base_spec(memory=[{"base": "0x80000000", "size": "4KiB"}],
-                                            images=[{"file": str(blob), "load_addr": "0x80000000"}]),
-         "which is not inside one RAM region"),
-        ("bad image format", base_spec(images=[{"file": str(blob), "format": "coff"}]),
-         "images[0].format: Input should be 'auto', 'raw' or 'elf' (got 'coff')"),
+        (
+            "image outside RAM",
+            base_spec(images=[{"file": str(blob), "load_addr": "0x7FFFF000"}]),
+            "images[0]: "
+            + str(blob)
+            + " needs [0x7ffff000, 0x80001000) (8192 bytes), which is not inside one RAM region",
+        ),
+        (
+            "image larger than RAM",
+            base_spec(
+                memory=[{"base": "0x80000000", "size": "4KiB"}],
+                images=[{"file": str(blob), "load_addr": "0x80000000"}],
+            ),
+            "which is not inside one RAM region",
+        ),
+        (
+            "bad image format",
+            base_spec(images=[{"file": str(blob), "format": "coff"}]),
+            "images[0].format: Input should be 'auto', 'raw' or 'elf' (got 'coff')",
+        ),
         ("broken ELF", base_spec(images=[{"file": str(not_elf)}]), "only little-endian ELF64"),
-        ("entry outside image", base_spec(images=[{"file": str(blob), "load_addr": "0x80000000"}], entry="0x80400000"),
-         "entry 0x80400000 is outside every image"),
+        (
+            "entry outside image",
+            base_spec(images=[{"file": str(blob), "load_addr": "0x80000000"}], entry="0x80400000"),
+            "entry 0x80400000 is outside every image",
+        ),
         ("entry outside RAM", base_spec(entry="0x1000"), "entry 0x1000 is outside RAM"),
-        ("device over RAM", base_spec(devices=[{"kind": "ns16550a", "base": "0x80001000"}]),
-         "devices[0] (ns16550a) at 0x80001000 overlaps memory[0]"),
-        ("devices overlap", base_spec(devices=[{"kind": "ns16550a", "base": "0x10000000"},
-                                               {"kind": "pl011", "base": "0x10000800"}]),
-         "devices[1] (pl011) overlaps devices[0] (ns16550a)"),
-        ("bad device kind", base_spec(devices=[{"kind": "Bad Name", "base": 0}]),
-         "devices[0].kind: String should match pattern"),
-        ("port window past 0xffff", base_spec(devices=[{"kind": "uart", "bus": "port", "base": "0xfff8", "size": 16}]),
-         "port window 0xfff8+0x10 goes past port 0xffff"),
-        ("bad bus", base_spec(devices=[{"kind": "uart", "bus": "pci", "base": 0}]),
-         "devices[0].bus: Input should be 'mmio' or 'port' (got 'pci')"),
-        ("bad irq", base_spec(devices=[{"kind": "uart", "base": 0, "irq": 5000}]), "devices[0].irq: Input should be less"),
-        ("arch_config unknown key", base_spec(arch_config={"hgatp": 1}),
-         "arch_config for riscv64: hgatp: Extra inputs are not permitted (got 1)"),
-        ("arch_config bad value", base_spec(arch_config={"timebase_hz": 0}),
-         "arch_config for riscv64: timebase_hz: Input should be greater than 0 (got 0)"),
-        ("negative limit", base_spec(limits={"max_exits": 0}), "limits.max_exits: Input should be greater than 0 (got 0)"),
-        ("bad timeout", base_spec(limits={"timeout": -1}), "limits.timeout: Input should be greater than 0 (got -1)"),
+        (
+            "device over RAM",
+            base_spec(devices=[{"kind": "ns16550a", "base": "0x80001000"}]),
+            "devices[0] (ns16550a) at 0x80001000 overlaps memory[0]",
+        ),
+        (
+            "devices overlap",
+            base_spec(devices=[{"kind": "ns16550a", "base": "0x10000000"}, {"kind": "pl011", "base": "0x10000800"}]),
+            "devices[1] (pl011) overlaps devices[0] (ns16550a)",
+        ),
+        (
+            "bad device kind",
+            base_spec(devices=[{"kind": "Bad Name", "base": 0}]),
+            "devices[0].kind: String should match pattern",
+        ),
+        (
+            "port window past 0xffff",
+            base_spec(devices=[{"kind": "uart", "bus": "port", "base": "0xfff8", "size": 16}]),
+            "port window 0xfff8+0x10 goes past port 0xffff",
+        ),
+        (
+            "bad bus",
+            base_spec(devices=[{"kind": "uart", "bus": "pci", "base": 0}]),
+            "devices[0].bus: Input should be 'mmio' or 'port' (got 'pci')",
+        ),
+        (
+            "bad irq",
+            base_spec(devices=[{"kind": "uart", "base": 0, "irq": 5000}]),
+            "devices[0].irq: Input should be less",
+        ),
+        (
+            "arch_config unknown key",
+            base_spec(arch_config={"hgatp": 1}),
+            "arch_config for riscv64: hgatp: Extra inputs are not permitted (got 1)",
+        ),
+        (
+            "arch_config bad value",
+            base_spec(arch_config={"timebase_hz": 0}),
+            "arch_config for riscv64: timebase_hz: Input should be greater than 0 (got 0)",
+        ),
+        (
+            "negative limit",
+            base_spec(limits={"max_exits": 0}),
+            "limits.max_exits: Input should be greater than 0 (got 0)",
+        ),
+        (
+            "bad timeout",
+            base_spec(limits={"timeout": -1}),
+            "limits.timeout: Input should be greater than 0 (got -1)",
+        ),
         ("empty name", base_spec(name=""), "name: String should have at least 1 character"),
     ]
 
@@ -197,7 +271,12 @@ def test_all_problems_are_listed_at_once() -> None:
         ("vm.toml", "arch = ", AxErrorKind.InvalidData, "is not valid toml"),
         ("vm.json", "{", AxErrorKind.InvalidData, "is not valid json"),
         ("vm.ini", "[vm]", AxErrorKind.InvalidInput, "use a .yaml, .yml, .toml or .json file"),
-        ("vm.yaml", "- just\n- a list\n", AxErrorKind.InvalidInput, "spec: Input should be a valid dictionary"),
+        (
+            "vm.yaml",
+            "- just\n- a list\n",
+            AxErrorKind.InvalidInput,
+            "spec: Input should be a valid dictionary",
+        ),
     ],
 )
 def test_unreadable_spec_files(tmp_path: Path, name: str, content: str, kind: AxErrorKind, needle: str) -> None:

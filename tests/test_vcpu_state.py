@@ -16,7 +16,12 @@ OPS: dict[str, Op] = {
     "run": lambda v: v.run(),
     "unbind": lambda v: v.unbind(),
 }
-LEGAL = {"setup": VCpuState.CREATED, "bind": VCpuState.FREE, "run": VCpuState.READY, "unbind": VCpuState.READY}
+LEGAL = {
+    "setup": VCpuState.CREATED,
+    "bind": VCpuState.FREE,
+    "run": VCpuState.READY,
+    "unbind": VCpuState.READY,
+}
 AFTER = {"setup": VCpuState.FREE, "bind": VCpuState.READY, "run": VCpuState.READY, "unbind": VCpuState.FREE}
 PATH = {  # operations that bring a fresh vCPU to each state
     VCpuState.CREATED: [],
@@ -135,7 +140,7 @@ def test_nested_operation_is_refused_without_breaking_either_vcpu() -> None:
 
 def test_current_vcpu_is_tracked_per_physical_cpu() -> None:
     a, a_arch = vcpu_in(VCpuState.FREE)
-    b, b_arch = make_vcpu(1)
+    b, _ = make_vcpu(1)
     b.setup(0, 0, FakeConfig())
     with running_on(1):
         b.bind()
@@ -156,7 +161,10 @@ def test_current_vcpu_is_tracked_per_physical_cpu() -> None:
 def test_run_on_another_physical_cpu_than_bound_is_refused() -> None:
     vcpu, _ = vcpu_in(VCpuState.READY)
     assert vcpu.bound_phys_cpu == 0
-    with running_on(3), pytest.raises(AxError, match="bound to physical CPU 0; run was called on physical CPU 3"):
+    with (
+        running_on(3),
+        pytest.raises(AxError, match="bound to physical CPU 0; run was called on physical CPU 3"),
+    ):
         vcpu.run()
     assert vcpu.state is VCpuState.READY
 
@@ -177,7 +185,13 @@ def test_identity_and_pass_throughs() -> None:
     vcpu, arch = make_vcpu(0)
     other = VCpu(3, 2, FakeArchVCpu(), favor_phys_cpu=1, phys_cpu_set=0b11)
     assert (vcpu.id, vcpu.vm_id, vcpu.is_bsp) == (0, 7, True)
-    assert (other.id, other.vm_id, other.is_bsp, other.favor_phys_cpu, other.phys_cpu_set) == (2, 3, False, 1, 3)
+    assert (other.id, other.vm_id, other.is_bsp, other.favor_phys_cpu, other.phys_cpu_set) == (
+        2,
+        3,
+        False,
+        1,
+        3,
+    )
     vcpu.set_gpr(2, 0x55)
     assert vcpu.get_gpr(2) == 0x55
     vcpu.set_return_value(9)

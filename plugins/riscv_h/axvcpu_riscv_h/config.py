@@ -28,8 +28,14 @@ class RiscvVmConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dtb_addr: int = Field(
-        default=0, ge=0, le=_U64, description="guest-physical DTB address passed in a1 to every hart (0: none)"
+        default=0,
+        ge=0,
+        le=_U64,
+        description="guest-physical DTB address passed in a1 to every hart (0: none)",
     )
     timebase_hz: int = Field(
-        default=10_000_000, gt=0, le=1_000_000_000, description="frequency of the `time` CSR (QEMU virt: 10 MHz)"
+        default=10_000_000,
+        gt=0,
+        le=1_000_000_000,
+        description="frequency of the `time` CSR (QEMU virt: 10 MHz)",
     )
