@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import ctypes
 import mmap
 from dataclasses import dataclass, field
 
@@ -51,9 +52,23 @@ class MemoryRegion:
         """First address past the region."""
         return self.base + self.size
 
+    _anchor: ctypes.c_char | None = field(default=None, repr=False)
+
     def contains(self, gpa: int, size: int = 1) -> bool:
         """Whether [gpa, gpa+size) lies inside the region."""
         return self.base <= gpa and gpa + size <= self.end
+
+    @property
+    def host_address(self) -> int:
+        """Host address of the backing buffer (for mapping it into CPU emulators)."""
+        if self._anchor is None:
+            self._anchor = ctypes.c_char.from_buffer(self.backing)
+        return ctypes.addressof(self._anchor)
+
+    def release(self) -> None:
+        """Free the backing buffer; the region is unusable afterwards."""
+        self._anchor = None
+        self.backing.close()
 
 
 class GuestAddressSpace:
@@ -132,6 +147,6 @@ class GuestAddressSpace:
     def close(self) -> None:
         """Release every host buffer."""
         for region in self._regions:
-            region.backing.close()
+            region.release()
         self._regions.clear()
         self._bases.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -119,6 +120,109 @@ def schema(arch: LoadedArch | None) -> None:
         out["properties"]["arch_config"] = section
         out["properties"]["arch"]["enum"] = [arch.name, *arch.descriptor.aliases]
     click.echo(json.dumps(out, indent=2))
+
+
+def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    from .units import parse_address
+
+    try:
+        return parse_address(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    from .units import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
+@main.command()
+@click.argument("spec", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@arch_option(required=False)
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Raw or ELF guest image.")
+@click.option("--load-addr", callback=_address, help="Where a raw image goes (default: start of RAM).")
+@click.option("--entry", callback=_address, help="Start address of vCPU 0 (default: the image's).")
+@click.option("--vcpus", type=click.IntRange(1, 256), help="Number of vCPUs.")
+@click.option("--memory", callback=_size, help="RAM size, e.g. 128MiB (default: the arch's).")
+@click.option("--trace", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write a JSONL trace.")
+@click.option("--max-exits", type=click.IntRange(min=1), help="Stop after this many exits.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (on stderr).")
+def run(
+    spec: Path | None,
+    arch: LoadedArch | None,
+    image: Path | None,
+    load_addr: int | None,
+    entry: int | None,
+    vcpus: int | None,
+    memory: int | None,
+    trace: Path | None,
+    max_exits: int | None,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Run a VM from SPEC, from --image, or the arch's built-in demo guest.
+
+    The guest console goes to stdout; a summary (exits by kind, instructions, wall time) to stderr.
+    Exit status: 0 when the guest powered off or every vCPU stopped, 3 when a limit ended the run,
+    1 on an error.
+    """
+    import tempfile
+
+    from .run_options import RunOptions, build_spec
+    from .vmm import Console, Vm
+
+    options = RunOptions(spec, arch, image, load_addr, entry, vcpus, memory, max_exits, timeout)
+    with tempfile.TemporaryDirectory(prefix="axvcpu-") as workdir:
+        vm_spec = build_spec(options, Path(workdir))
+        warn = None if not as_json else (lambda message: None)
+        with _open_trace(trace) as trace_file:
+            vm = Vm(vm_spec, Console(), trace=trace_file, warn=warn)
+            if sys.stdin.isatty():
+                vm.console.start_stdin_reader()
+            result = vm.run()
+    if as_json:
+        click.echo(json.dumps(result.to_dict()), err=True)
+    else:
+        from .summary import print_summary
+
+        print_summary(result, sys.stderr)
+    sys.exit(result.exit_status)
+
+
+def _open_trace(path: Path | None) -> Any:
+    import contextlib
+
+    if path is None:
+        return contextlib.nullcontext(None)
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as err:
+        raise click.ClickException(f"cannot write trace {str(path)!r}: {err.strerror}") from None
+
+
+@main.command()
+@arch_option(required=True)
+@click.argument("record", required=False)
+def decode(arch: LoadedArch, record: str | None) -> None:
+    """Decode one trap record (JSON argument) or JSON lines on stdin, one JSON line out per record.
+
+    Trace lines (objects with a "trap" key) are accepted, so a trace replays through decode. An
+    undecodable record prints {"error": {"kind", "message"}} and makes the exit status 1.
+    """
+    from .decode_stream import decode_lines
+
+    lines = [record] if record is not None else sys.stdin
+    failures = decode_lines(arch, lines, lambda text: click.echo(text))
+    sys.exit(1 if failures else 0)
 
 
 def run_main() -> None:

@@ -60,6 +60,8 @@ class RegisterModel:
     """Indices hard-wired to zero (writes ignored, reads 0)."""
     aliases: Mapping[str, int] = field(default_factory=dict)
     """Other accepted names (ABI names) and the index they mean."""
+    cpu_up: Mapping[str, int] = field(default_factory=dict)
+    """Registers the VMM sets on a vCPU started by CpuUp: "cpu_id" and/or "arg" -> index."""
 
     def index_of(self, name: str) -> int | None:
         """Index of a register by architectural or alias name (case-insensitive), or None."""
@@ -109,6 +111,15 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class DemoGuest:
+    """A built-in guest image: raw bytes loaded at the start of RAM, and its default vCPU count."""
+
+    image: bytes
+    vcpus: int = 1
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class ArchDescriptor:
     """Everything the core needs to know about one architecture plugin."""
 
@@ -127,6 +138,13 @@ class ArchDescriptor:
     capabilities: Capabilities
     vcpu_class: type[ArchVCpu] | None = None
     decoder: DecoderSpec | None = None
+    vcpu_configs: Callable[[BaseModel, int], tuple[BaseModel, BaseModel]] | None = None
+    """(VM settings, vCPU id) -> (create config, setup config); needed with `vcpu_class`."""
+    demo: Callable[[], DemoGuest] | None = None
+    """The built-in demo guest `axvcpu run --arch A` runs with no spec and no image."""
+    status_codes: Mapping[str, int] = field(default_factory=dict)
+    """Firmware-call return values the VMM writes with `set_return_value` when it completes or
+    refuses CpuUp / SendIPI: "success", "invalid_param", "already_available", "invalid_address"."""
 
     def problems(self) -> list[str]:
         """Everything wrong with the descriptor (empty when valid)."""
@@ -152,6 +170,10 @@ class ArchDescriptor:
             found.append(f"exit kinds both supported and not applicable: {', '.join(sorted(both))}")
         if self.capabilities.exits and self.decoder is None:
             found.append("capabilities list exits but the descriptor has no decoder")
+        if self.vcpu_class is not None and self.vcpu_configs is None:
+            found.append("a descriptor with a vcpu_class needs vcpu_configs")
+        found += [f"cpu_up register {k!r} must be 'cpu_id' or 'arg'" for k in self.registers.cpu_up
+                  if k not in ("cpu_id", "arg")]
         return found
 
 

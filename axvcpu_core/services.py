@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .errors import AxError, AxErrorKind
+
+if TYPE_CHECKING:
+    from .addrspace import GuestAddressSpace
+    from .descriptor import Decoded
+    from .engine import DeviceWindow
 
 
 @runtime_checkable
@@ -46,6 +52,34 @@ class VmmServices(Protocol):
         """Write guest-physical memory; AxError(BadAddress) if any byte is not RAM."""
         ...
 
+    def guest_memory(self) -> GuestAddressSpace:
+        """The VM's RAM, whose buffers the hardware model maps into its CPU."""
+        ...
+
+    def device_windows(self) -> Sequence[DeviceWindow]:
+        """The VM's MMIO windows and how each is intercepted."""
+        ...
+
+    def slice_instructions(self) -> int:
+        """Instructions per scheduling slice; 0 (run until an exit) or > 0 for the VM's whole life."""
+        ...
+
+    def run_timeout_ns(self) -> int | None:
+        """How long one guest run may last before the vCPU returns to the VMM (None: no bound)."""
+        ...
+
+    def tracing(self) -> bool:
+        """Whether exits are traced: traps passed to `on_exit` must then hold the full register file."""
+        ...
+
+    def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
+        """Report an exit as it happens (inside the CPU hook when possible).
+
+        The VMM counts and traces it and completes it if it can do so at once. True: completed,
+        keep running the guest. False: stop and return the exit from `run()`.
+        """
+        ...
+
 
 class OfflineServices:
     """Services for decoding recorded traps with no VM behind them.
@@ -85,3 +119,23 @@ class OfflineServices:
             AxErrorKind.BadAddress,
             f"guest memory at {gpa:#x} ({len(data)} bytes) is not available when decoding offline",
         )
+
+    def guest_memory(self) -> GuestAddressSpace:
+        from .addrspace import GuestAddressSpace
+
+        return GuestAddressSpace()
+
+    def device_windows(self) -> Sequence[DeviceWindow]:
+        return ()
+
+    def slice_instructions(self) -> int:
+        return 0
+
+    def run_timeout_ns(self) -> int | None:
+        return None
+
+    def tracing(self) -> bool:
+        return False
+
+    def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
+        return False

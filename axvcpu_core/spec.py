@@ -107,6 +107,11 @@ class DeviceSpec(_Strict):
     base: Address = Field(description="first address (or port) of the window")
     size: Size = Field(default=0x1000, description="window size in bytes (or ports)")
     irq: int | None = Field(default=None, ge=0, le=1023, description="interrupt line, if the device has one")
+    access: Literal["hook", "trap"] = Field(
+        default="hook",
+        description="hook: shadow page + memory hooks (fast exits, slows all guest loads/stores); "
+        "trap: unmapped window, stop/restart per access (no global cost)",
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="model-specific settings")
 
     @model_validator(mode="after")

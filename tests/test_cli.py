@@ -68,7 +68,7 @@ def test_schema_with_arch_alias_embeds_the_plugin_model() -> None:
     assert code == 0
     props = json.loads(out)["properties"]
     assert props["arch"]["enum"] == ["riscv64", "riscv", "rv64"]
-    assert "timebase_hz" in props["arch_config"]["properties"]
+    assert "htinst" in props["arch_config"]["properties"]
 
 
 def test_unknown_arch_is_a_usage_error_listing_installed_arches() -> None:

@@ -43,7 +43,7 @@ def test_minimal_spec_and_defaults() -> None:
     assert spec.memory[0].size == 128 << 20
     assert spec.entry is None
     assert spec.loaded_arch.distribution == "axvcpu-riscv-h"
-    assert spec.arch_settings.model_dump() == {"dtb_addr": 0, "timebase_hz": 10_000_000}
+    assert spec.arch_settings.model_dump() == {"dtb_addr": 0, "htinst": "transformed"}
 
 
 def test_same_spec_in_yaml_toml_and_json(tmp_path: Path) -> None:
@@ -229,8 +229,8 @@ def _bad(tmp_path: Path) -> list[tuple[str, dict[str, Any], str]]:
         ),
         (
             "arch_config bad value",
-            base_spec(arch_config={"timebase_hz": 0}),
-            "arch_config for riscv64: timebase_hz: Input should be greater than 0 (got 0)",
+            base_spec(arch_config={"htinst": "maybe"}),
+            "arch_config for riscv64: htinst: Input should be 'transformed' or 'zero' (got 'maybe')",
         ),
         (
             "negative limit",

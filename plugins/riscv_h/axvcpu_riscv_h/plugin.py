@@ -5,15 +5,32 @@ from __future__ import annotations
 from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, PlatformDefaults
 from axvcpu_core.hookspecs import hookimpl
 
-from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig
+from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig, vcpu_configs
+from .decoder import decoder_spec
 from .percpu import RiscvPerCpu
 from .registers import REGISTER_MODEL
+from .vcpu import RiscvVCpu
 
 NOT_APPLICABLE = {
     "IoRead": "RISC-V has no port I/O",
     "IoWrite": "RISC-V has no port I/O",
     "FailEntry": "entering V=1 with SRET cannot fail the way a VMX entry can",
 }
+EXITS = frozenset(
+    {
+        "Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite", "ExternalInterrupt",
+        "NestedPageFault", "Halt", "CpuUp", "CpuDown", "SystemDown", "Nothing", "SendIPI",
+    }
+)  # fmt: skip
+_U64 = (1 << 64) - 1
+SBI_STATUS = {
+    "success": 0,
+    "failed": _U64,  # -1
+    "invalid_param": _U64 - 2,  # -3
+    "invalid_address": _U64 - 4,  # -5
+    "already_available": _U64 - 5,  # -6
+}
+"""SBI error codes the VMM writes with set_return_value (two's complement)."""
 
 
 @hookimpl
@@ -34,5 +51,13 @@ def axvcpu_arch_descriptor() -> ArchDescriptor:
             ram_size=128 << 20,
             console=ConsoleDefault(kind="ns16550a", bus="mmio", base=0x1000_0000),
         ),
-        capabilities=Capabilities(not_applicable=NOT_APPLICABLE, features=frozenset({"percpu"})),
+        capabilities=Capabilities(
+            exits=EXITS,
+            not_applicable=NOT_APPLICABLE,
+            features=frozenset({"percpu", "decode", "run", "smp"}),
+        ),
+        vcpu_class=RiscvVCpu,
+        decoder=decoder_spec(),
+        vcpu_configs=vcpu_configs,
+        status_codes=SBI_STATUS,
     )

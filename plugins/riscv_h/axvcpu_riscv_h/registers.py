@@ -20,4 +20,5 @@ REGISTER_MODEL = RegisterModel(
     return_value_index=A0,
     zero_indices=frozenset({0}),
     aliases={**{name: i for i, name in enumerate(ABI_NAMES)}, "fp": 8},
+    cpu_up={"cpu_id": A0, "arg": A1},
 )

@@ -24,7 +24,7 @@ def axvcpu_arch_descriptor() -> ArchDescriptor:
     return ArchDescriptor(
         name="x86_64",
         aliases=("x86", "vmx", "x64", "amd64"),
-        description="Intel x86-64 with VMX and EPT: guests in VMX non-root operation under a root-mode hypervisor",
+        description="Intel x86-64 with VMX and EPT: VMX non-root guests under a VMX-root hypervisor",
         api_versions=">=1.0,<2",
         registers=REGISTER_MODEL,
         percpu_class=X86PerCpu,

@@ -1,0 +1,27 @@
+"""The VMM's view of one vCPU: its power state, physical CPU, timer and exit awaiting handling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..exits import VmExit
+from ..vcpu import VCpu
+
+STARTED, STOPPED, HALTED = "started", "stopped", "halted"
+
+
+@dataclass
+class VCpuSlot:
+    """A vCPU as the scheduler sees it."""
+
+    vcpu: VCpu
+    pcpu: int
+    status: str = STOPPED
+    deadline_ns: int | None = None
+    pending: VmExit | None = None
+    """An exit `run()` returned that the run loop still has to complete."""
+
+    @property
+    def id(self) -> int:
+        """The vCPU id."""
+        return self.vcpu.id

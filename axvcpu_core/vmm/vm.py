@@ -1,0 +1,459 @@
+"""`Vm`: one simulated VM built from a `VmSpec`, its services to the vCPUs and its run loop.
+
+The loop is Firecracker-style: `exit = vcpu.run(); handle(exit)`. Exits the VMM can complete at
+once (device accesses, hypercalls, IPIs) are completed inside the vCPU's hook through `on_exit`;
+the rest (halt, CPU power, system power, faults) come back from `run()` and are handled here.
+vCPUs are scheduled round-robin, deterministically, one physical CPU each.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from ..addrspace import GuestAddressSpace
+from ..descriptor import ArchDescriptor, Decoded
+from ..engine import DeviceWindow
+from ..errors import AxError, AxErrorKind
+from ..exits import (
+    CpuDown,
+    CpuUp,
+    ExternalInterrupt,
+    FailEntry,
+    Halt,
+    Hypercall,
+    IoRead,
+    IoWrite,
+    MmioRead,
+    MmioWrite,
+    NestedPageFault,
+    Nothing,
+    SendIPI,
+    SysRegRead,
+    SysRegWrite,
+    SystemDown,
+    VmExit,
+)
+from ..percpu import PerCpu
+from ..physcpu import running_on
+from ..spec import VmSpec
+from ..vcpu import VCpu, VCpuState
+from .clock import VirtualClock
+from .console import Console
+from .devices import Bus, make_device
+from .hypercalls import HYPERCALLS
+from .result import RunResult, RunStats
+from .slots import HALTED, STARTED, STOPPED, VCpuSlot
+
+SLICE_INSTRUCTIONS = 20_000
+"""Instructions per round-robin slice when several vCPUs share the loop (or instructions are counted)."""
+RUN_BOUND_NS = 100_000_000
+"""Longest single guest run, so Ctrl-C and the wall-clock limit are noticed."""
+EPT_ROOT_BASE = 0x10_0000_0000
+"""Host-physical address given as stage-2 root (stage 2 is modelled by the address space itself)."""
+_M64 = (1 << 64) - 1
+
+
+class StopRun(Exception):
+    """Internal: the run ends for `reason`."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Vm:
+    """A VM: memory, devices, vCPUs on simulated physical CPUs, and the services they use."""
+
+    def __init__(
+        self,
+        spec: VmSpec,
+        console: Console | None = None,
+        trace: IO[str] | None = None,
+        vm_id: int = 0,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.vm_id = vm_id
+        self.arch = spec.loaded_arch.descriptor
+        self._require_vcpu_model(self.arch)
+        self.console = console if console is not None else Console()
+        self.clock = VirtualClock()
+        self.stats = RunStats()
+        self.warnings: list[str] = []
+        self._warn_sink = warn
+        self._trace = trace
+        self._seq = 0
+        self._stop: StopRun | None = None
+        self._deadline_wall: float | None = None
+        self.memory = GuestAddressSpace()
+        for region in spec.memory:
+            self.memory.add_region(region.base, region.size, region.mapping_flags, region.name)
+        self._load_images()
+        self.mmio = Bus("MMIO", self.warn)
+        self.ports = Bus("port", self.warn)
+        self._windows = self._attach_devices()
+        self.percpus = [PerCpu(self.arch.percpu_class) for _ in range(spec.vcpus)]
+        for cpu_id, percpu in enumerate(self.percpus):
+            percpu.init(cpu_id)
+        self.slots: list[VCpuSlot] = []
+        self._next = 0
+
+    @staticmethod
+    def _require_vcpu_model(arch: ArchDescriptor) -> None:
+        if arch.vcpu_class is None or arch.vcpu_configs is None:
+            features = ", ".join(sorted(arch.capabilities.features)) or "none"
+            raise AxError(
+                AxErrorKind.Unsupported,
+                f"arch {arch.name} cannot run guests yet: its plugin has no vCPU model (features: {features})",
+            )
+
+    # ---- construction ----------------------------------------------------------------------
+    def _load_images(self) -> None:
+        for image in self.spec.loaded_images:
+            for segment in image.segments:
+                self.memory.write(segment.gpa, segment.data + bytes(segment.mem_size - len(segment.data)))
+
+    def _attach_devices(self) -> list[DeviceWindow]:
+        windows = []
+        for dev in self.spec.devices:
+            device = make_device(dev.kind, dev.options, self.console)
+            bus = self.mmio if dev.bus == "mmio" else self.ports
+            bus.add(dev.base, dev.size, device)
+            if dev.bus == "mmio":
+                windows.append(DeviceWindow(dev.base, dev.size, dev.access == "hook", dev.kind))
+        return windows
+
+    def _create_vcpus(self) -> None:
+        assert self.arch.vcpu_class is not None and self.arch.vcpu_configs is not None
+        entry = self.spec.entry if self.spec.entry is not None else self.spec.memory[0].base
+        root = EPT_ROOT_BASE + self.vm_id * 0x10_0000
+        self.slots = []
+        for vcpu_id in range(self.spec.vcpus):
+            create, setup = self.arch.vcpu_configs(self.spec.arch_settings, vcpu_id)
+            vcpu = VCpu.create(self.arch.vcpu_class, self.vm_id, vcpu_id, create, self, vcpu_id)
+            vcpu.setup(entry, root, setup)
+            with running_on(vcpu_id):
+                vcpu.bind()
+            self.slots.append(VCpuSlot(vcpu, vcpu_id))
+        self.slots[0].status = STARTED
+
+    def _drop_vcpus(self) -> None:
+        for slot in self.slots:
+            if slot.vcpu.state is VCpuState.READY:
+                with running_on(slot.pcpu):
+                    slot.vcpu.unbind()
+        self.slots = []
+        gc.collect()
+
+    # ---- running ---------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Run until the guest powers off, every vCPU stops, a limit is hit or an error occurs."""
+        started = time.perf_counter()
+        limits = self.spec.limits
+        self._deadline_wall = None if limits.timeout is None else started + limits.timeout
+        try:
+            for cpu_id, percpu in enumerate(self.percpus):
+                with running_on(cpu_id):
+                    percpu.hardware_enable()
+            self._create_vcpus()
+            reason, message = self._loop()
+        except StopRun as stop:
+            reason, message = stop.reason, stop.message
+        except AxError as err:
+            reason, message = "error", str(err)
+        except KeyboardInterrupt:
+            reason, message = "interrupted", "interrupted by the user"
+        finally:
+            self._drop_vcpus()
+            for percpu in self.percpus:
+                percpu.close()
+            self.stats.wall_seconds = time.perf_counter() - started
+        return RunResult(reason, message, self.stats, self.warnings)
+
+    def _loop(self) -> tuple[str, str]:
+        while True:
+            slot = self._next_runnable()
+            if slot is None:
+                self._idle()
+                continue
+            with running_on(slot.pcpu):
+                slot.vcpu.run()
+            pending, slot.pending = slot.pending, None
+            if pending is not None:
+                self._complete_in_loop(slot, pending)
+            self._check_stop()
+
+    def _next_runnable(self) -> VCpuSlot | None:
+        now = self.clock.now_ns()
+        count = len(self.slots)
+        for step in range(count):
+            slot = self.slots[(self._next + step) % count]
+            if slot.status == HALTED and slot.deadline_ns is not None and slot.deadline_ns <= now:
+                slot.status = STARTED
+            if slot.status == STARTED:
+                self._next = (self._next + step + 1) % count
+                return slot
+        return None
+
+    def _idle(self) -> None:
+        self._check_stop()
+        waiting = [s.deadline_ns for s in self.slots if s.status == HALTED and s.deadline_ns is not None]
+        if waiting:
+            self.clock.skip_to(min(waiting))
+            return
+        if all(s.status == STOPPED for s in self.slots):
+            raise StopRun("all_stopped", "every vCPU has stopped")
+        raise StopRun("deadlock", "every vCPU is halted with no timer armed and nothing left to wake it")
+
+    def _check_stop(self) -> None:
+        if self._stop is not None:
+            raise self._stop
+        if self._deadline_wall is not None and time.perf_counter() >= self._deadline_wall:
+            raise StopRun("timeout", f"the run reached its time limit of {self.spec.limits.timeout} s")
+
+    def warn(self, message: str) -> None:
+        """Record a warning (and print it, once, to stderr or the configured sink)."""
+        self.warnings.append(message)
+        if self._warn_sink is not None:
+            self._warn_sink(message)
+        else:
+            print(f"axvcpu: {message}", file=sys.stderr)
+
+    # ---- services offered to the vCPUs (VmmServices) ---------------------------------------
+    def time_ns(self) -> int:
+        """Virtual time in ns."""
+        return self.clock.now_ns()
+
+    def set_timer(self, vcpu_id: int, deadline_ns: int | None) -> None:
+        """Arm or cancel a vCPU's one-shot timer."""
+        self.slots[vcpu_id].deadline_ns = deadline_ns
+
+    def console_write(self, data: bytes) -> int:
+        """Guest console output."""
+        return self.console.write(data)
+
+    def console_read(self, max_bytes: int) -> bytes:
+        """Guest console input (non-blocking)."""
+        return self.console.read(max_bytes)
+
+    def vcpu_count(self) -> int:
+        """Number of vCPUs."""
+        return self.spec.vcpus
+
+    def vcpu_status(self, vcpu_id: int) -> str:
+        """"started" (running or halted) or "stopped"; AxError(NotFound) for an unknown id."""
+        if not 0 <= vcpu_id < len(self.slots):
+            raise AxError(AxErrorKind.NotFound, f"VM {self.vm_id} has no vCPU {vcpu_id}")
+        return STOPPED if self.slots[vcpu_id].status == STOPPED else STARTED
+
+    def read_guest(self, gpa: int, size: int) -> bytes:
+        """Guest RAM read."""
+        return self.memory.read(gpa, size)
+
+    def write_guest(self, gpa: int, data: bytes) -> None:
+        """Guest RAM write."""
+        self.memory.write(gpa, data)
+
+    def guest_memory(self) -> GuestAddressSpace:
+        """The VM's RAM."""
+        return self.memory
+
+    def device_windows(self) -> Sequence[DeviceWindow]:
+        """The MMIO windows and their interception mode."""
+        return self._windows
+
+    def slice_instructions(self) -> int:
+        """Count-mode slices when several vCPUs share the loop or instructions are limited."""
+        if self.spec.vcpus > 1 or self.spec.limits.max_instructions is not None:
+            return SLICE_INSTRUCTIONS
+        return 0
+
+    def run_timeout_ns(self) -> int | None:
+        """Bound one guest run so the loop regains control."""
+        return RUN_BOUND_NS
+
+    def tracing(self) -> bool:
+        """Whether a trace file is being written."""
+        return self._trace is not None
+
+    def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
+        """Count, trace and, when possible, complete an exit; False makes the vCPU return it."""
+        exit_ = decoded.exit
+        self.stats.count(vcpu_id, exit_.kind)
+        self._seq += 1
+        if self._trace is not None:
+            self._write_trace(vcpu_id, pc, trap, decoded)
+        slot = self.slots[vcpu_id]
+        handler = _FAST.get(type(exit_))
+        if handler is None:
+            slot.pending = exit_
+            return False
+        handler(self, slot, exit_)
+        return self._within_limits()
+
+    def _within_limits(self) -> bool:
+        limits = self.spec.limits
+        if limits.max_exits is not None and self.stats.total_exits >= limits.max_exits:
+            self._stop = StopRun("max_exits", f"the run reached its limit of {limits.max_exits} exits")
+        return self._stop is None
+
+    def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:
+        assert self._trace is not None and self.arch.decoder is not None
+        line = {
+            "seq": self._seq,
+            "vcpu": vcpu_id,
+            "pc": pc,
+            "trap": self.arch.decoder.dump(trap),
+            "exit": decoded.to_dict(),
+        }
+        self._trace.write(json.dumps(line) + "\n")
+
+    # ---- exits completed in the hook -------------------------------------------------------
+    def _mmio_read(self, slot: VCpuSlot, exit_: MmioRead) -> None:
+        value = self.mmio.read(exit_.addr, exit_.width)
+        slot.vcpu.set_gpr(exit_.reg, _extend(value, exit_.width, exit_.reg_width, exit_.signed_ext))
+
+    def _mmio_write(self, slot: VCpuSlot, exit_: MmioWrite) -> None:
+        self.mmio.write(exit_.addr, exit_.width, exit_.data)
+
+    def _io_read(self, slot: VCpuSlot, exit_: IoRead) -> None:
+        slot.vcpu.set_return_value(self.ports.read(exit_.port, exit_.width))
+
+    def _io_write(self, slot: VCpuSlot, exit_: IoWrite) -> None:
+        self.ports.write(exit_.port, exit_.width, exit_.data)
+
+    def _hypercall(self, slot: VCpuSlot, exit_: Hypercall) -> None:
+        handler = HYPERCALLS.get(exit_.nr)
+        if handler is None:
+            self._warn_once(("hypercall", exit_.nr), f"unknown hypercall {exit_.nr:#x} returns -1")
+            slot.vcpu.set_return_value(_M64)
+            return
+        slot.vcpu.set_return_value(handler(exit_.args) & _M64)
+
+    def _sysreg_read(self, slot: VCpuSlot, exit_: SysRegRead) -> None:
+        self._warn_once(("sysreg-read", exit_.addr), f"system register {exit_.addr:#x} is not emulated; reads 0")
+        slot.vcpu.set_gpr(exit_.reg, 0)
+
+    def _sysreg_write(self, slot: VCpuSlot, exit_: SysRegWrite) -> None:
+        self._warn_once(("sysreg-write", exit_.addr), f"system register {exit_.addr:#x} is not emulated; write dropped")
+
+    def _send_ipi(self, slot: VCpuSlot, exit_: SendIPI) -> None:
+        targets = self._ipi_targets(slot.id, exit_)
+        if targets is None:
+            slot.vcpu.set_return_value(self.arch.status_codes.get("invalid_param", _M64))
+            return
+        for target in targets:
+            self.slots[target].vcpu.inject_interrupt(exit_.vector)
+            if self.slots[target].status == HALTED:
+                self.slots[target].status = STARTED
+
+    def _ipi_targets(self, sender: int, exit_: SendIPI) -> list[int] | None:
+        count = len(self.slots)
+        if exit_.send_to_all:
+            return [i for i in range(count) if i != sender or exit_.send_to_self]
+        targets = [exit_.target_cpu + bit for bit in range(64) if exit_.target_cpu_aux >> bit & 1]
+        if exit_.send_to_self:
+            targets.append(sender)
+        if any(not 0 <= t < count for t in targets):
+            return None
+        return targets
+
+    def _nothing(self, slot: VCpuSlot, exit_: VmExit) -> None:
+        return None
+
+    def _warn_once(self, key: tuple[str, int], message: str) -> None:
+        seen = self.__dict__.setdefault("_warned", set())
+        if key not in seen:
+            seen.add(key)
+            self.warn(message + " (reported once)")
+
+    # ---- exits completed by the run loop ---------------------------------------------------
+    def _complete_in_loop(self, slot: VCpuSlot, exit_: VmExit) -> None:
+        handler = _SLOW.get(type(exit_))
+        if handler is None:
+            raise StopRun("error", f"vCPU {slot.id}: no handler for exit {exit_!r}")
+        handler(self, slot, exit_)
+
+    def _halt(self, slot: VCpuSlot, exit_: Halt) -> None:
+        slot.status = HALTED
+
+    def _cpu_up(self, slot: VCpuSlot, exit_: CpuUp) -> None:
+        codes = self.arch.status_codes
+        target = exit_.target_cpu
+        if not 0 <= target < len(self.slots):
+            slot.vcpu.set_return_value(codes.get("invalid_param", _M64))
+            return
+        other = self.slots[target]
+        if other.status != STOPPED:
+            slot.vcpu.set_return_value(codes.get("already_available", _M64))
+            return
+        if self.memory.find(exit_.entry_point) is None:
+            slot.vcpu.set_return_value(codes.get("invalid_address", _M64))
+            return
+        other.vcpu.set_entry(exit_.entry_point)
+        regs = self.arch.registers.cpu_up
+        if "cpu_id" in regs:
+            other.vcpu.set_gpr(regs["cpu_id"], target)
+        if "arg" in regs:
+            other.vcpu.set_gpr(regs["arg"], exit_.arg)
+        other.status = STARTED
+
+    def _cpu_down(self, slot: VCpuSlot, exit_: CpuDown) -> None:
+        slot.status = STOPPED
+        slot.deadline_ns = None
+
+    def _system_down(self, slot: VCpuSlot, exit_: SystemDown) -> None:
+        if not exit_.reset:
+            raise StopRun("poweroff", f"the guest powered the VM off (vCPU {slot.id})")
+        self.stats.resets += 1
+        self._drop_vcpus()
+        self._load_images()
+        self._create_vcpus()
+
+    def _nested_page_fault(self, slot: VCpuSlot, exit_: NestedPageFault) -> None:
+        access = exit_.access_flags.name or str(int(exit_.access_flags))
+        raise StopRun(
+            "fault",
+            f"vCPU {slot.id}: nested page fault at GPA {exit_.addr:#x} ({access.lower()}): "
+            "no RAM or device is mapped there",
+        )
+
+    def _fail_entry(self, slot: VCpuSlot, exit_: FailEntry) -> None:
+        raise StopRun("fault", f"vCPU {slot.id}: VM entry failed (reason {exit_.hardware_entry_failure_reason:#x})")
+
+
+def _extend(value: int, width: int, reg_width: int, signed: bool) -> int:
+    """Zero- or sign-extend a `width`-byte value to `reg_width` bytes."""
+    bits = 8 * width
+    value &= (1 << bits) - 1
+    if signed and value >> (bits - 1):
+        value -= 1 << bits
+    return value & ((1 << (8 * reg_width)) - 1)
+
+
+_FAST: dict[type, Callable[[Vm, VCpuSlot, Any], None]] = {
+    MmioRead: Vm._mmio_read,
+    MmioWrite: Vm._mmio_write,
+    IoRead: Vm._io_read,
+    IoWrite: Vm._io_write,
+    Hypercall: Vm._hypercall,
+    SysRegRead: Vm._sysreg_read,
+    SysRegWrite: Vm._sysreg_write,
+    SendIPI: Vm._send_ipi,
+    Nothing: Vm._nothing,
+    ExternalInterrupt: Vm._nothing,
+}
+_SLOW: dict[type, Callable[[Vm, VCpuSlot, Any], None]] = {
+    Halt: Vm._halt,
+    CpuUp: Vm._cpu_up,
+    CpuDown: Vm._cpu_down,
+    SystemDown: Vm._system_down,
+    NestedPageFault: Vm._nested_page_fault,
+    FailEntry: Vm._fail_entry,
+}

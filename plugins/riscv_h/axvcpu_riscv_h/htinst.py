@@ -1,0 +1,54 @@
+"""What the simulated hart writes into htinst and how it classifies illegal instructions.
+
+Real H harts report a *transformed* instruction in htinst for guest-page faults on explicit
+loads, stores and atomics (riscv-h.md §4.3): the address-offset field replaces rs1 and the
+immediate is cleared; a compressed original is expanded first and bit 1 cleared.
+"""
+
+from __future__ import annotations
+
+from . import insn
+
+_OP_LOAD, _OP_LOAD_FP, _OP_STORE, _OP_STORE_FP, _OP_AMO = 0x03, 0x07, 0x23, 0x27, 0x2F
+_KEEP = {
+    _OP_LOAD: 0x0000_7FFF,  # funct3, rd, opcode
+    _OP_LOAD_FP: 0x0000_7FFF,
+    _OP_STORE: 0x01F0_707F,  # rs2, funct3, opcode
+    _OP_STORE_FP: 0x01F0_707F,
+    _OP_AMO: 0xFFF0_7FFF,  # funct5|aq|rl, rs2, funct3, rd, opcode
+}
+_FUNCT3 = {"LB": 0, "LH": 1, "LW": 2, "LD": 3, "LBU": 4, "LHU": 5, "LWU": 6, "SB": 0, "SH": 1, "SW": 2, "SD": 3}
+
+
+def transform(word: int) -> int:
+    """htinst for a fault on the 32-bit (or 16-bit, low half) instruction `word`; 0 if none applies."""
+    if word & 3 == 3:
+        keep = _KEEP.get(word & 0x7F)
+        return word & keep if keep is not None else 0
+    access = insn.access16(word & 0xFFFF)
+    if access is None:
+        return 0
+    name = access.name.removeprefix("C.").removesuffix("SP")
+    funct3 = _FUNCT3[name]
+    if access.store:
+        return (access.reg << 20) | (funct3 << 12) | (_OP_STORE & ~2)
+    return (funct3 << 12) | (access.reg << 7) | (_OP_LOAD & ~2)
+
+
+def is_virtual_instruction(word: int) -> bool:
+    """Whether a 32-bit instruction that Unicorn refused is a virtual-instruction trap on H.
+
+    With hstatus.VTW = 1 and hcounteren = 0: WFI; counter reads (cycle/time/instret/hpmcounter);
+    HLV/HLVX/HSV; HFENCE; and accesses to hypervisor (0x6xx, 0xAxx, 0xExx) or VS (0x2xx) CSRs.
+    Everything else is an illegal instruction the guest handles itself.
+    """
+    if word & 0x7F != 0x73:
+        return False
+    funct3 = (word >> 12) & 7
+    if funct3 == 0:
+        funct7 = word >> 25
+        return word == 0x1050_0073 or funct7 in (0b0010001, 0b0110001)
+    if funct3 == 4:
+        return True
+    csr = word >> 20
+    return 0xC00 <= csr <= 0xC1F or (csr >> 8) in (0x2, 0x6, 0xA, 0xE)

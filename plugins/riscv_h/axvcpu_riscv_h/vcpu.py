@@ -1,0 +1,453 @@
+"""The riscv64 vCPU: the hardware model that runs a VS-mode guest on Unicorn and produces the trap
+records an H hart would hand its hypervisor (scause, stval, htval, htinst, sepc).
+
+Exits are handled inside the Unicorn hook when possible (SBI calls, shadow-page MMIO, virtual
+instructions): the record is decoded, the decoder's actions applied, and the VMM told through
+`services.on_exit`; emulation stops only when the VMM asks for it, on WFI, on an access to unmapped
+guest-physical memory, at the end of a scheduling slice and for a timer interrupt.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel
+from unicorn import UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_UNMAPPED, Uc, UcError
+from unicorn import riscv_const as rc
+from unicorn.unicorn_const import UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED
+
+from axvcpu_core.addr import GuestPhysAddr, HostPhysAddr
+from axvcpu_core.arch import ArchVCpu
+from axvcpu_core.engine import flush_tlb
+from axvcpu_core.errors import AxError, AxErrorKind
+from axvcpu_core.exits import VmExit
+from axvcpu_core.services import VmmServices
+
+from . import actions as act
+from .config import RiscvCreateConfig, RiscvSetupConfig
+from .csrs import (
+    EBREAK,
+    ECALL,
+    HSTATUS_GVA,
+    HSTATUS_RESET,
+    HVIP_FOR_VECTOR,
+    HVIP_TO_SIP,
+    HVIP_VSSIP,
+    HVIP_VSTIP,
+    INTERRUPT,
+    M64,
+    NS_PER_TICK,
+    SIP_SSIP,
+    SSTATUS_SIE,
+    WFI,
+)
+from .decoder import decode
+from .hart import PC, PRIV, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
+from .htinst import is_virtual_instruction, transform
+from .percpu import RiscvPerCpu
+from .record import RiscvTrap
+from .regview import RegisterView
+
+UNTIL = M64
+"""An odd address the guest can never execute: emu_start never stops on it."""
+_ECALL_BYTES = ECALL.to_bytes(4, "little")
+_SOFTWARE, _TIMER = INTERRUPT | 1, INTERRUPT | 5
+_MEM_CAUSE = {UC_MEM_WRITE_UNMAPPED: 23, UC_MEM_FETCH_UNMAPPED: 20}
+_SIP_MASK = 0x222
+
+
+class RiscvVCpu(ArchVCpu):
+    """One RV64 H-extension vCPU on its own Unicorn instance."""
+
+    CreateConfig = RiscvCreateConfig
+    SetupConfig = RiscvSetupConfig
+
+    def __init__(self, vm_id: int, vcpu_id: int, config: RiscvCreateConfig, services: VmmServices) -> None:
+        self.vm_id = vm_id
+        self.vcpu_id = vcpu_id
+        self.hart_id = vcpu_id if config.hart_id is None else config.hart_id
+        self.services = services
+        self.htinst_transformed = config.htinst == "transformed"
+        self.hart = UnicornHart(services.guest_memory(), services.device_windows(), self._on_mem_read, self._on_mem_write)
+        self.fast = self.hart.fast
+        uc = self.hart.uc
+        uc.hook_add(UC_HOOK_INTR, self._on_intr)
+        uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
+        uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
+        self._args = self.fast.batch_reader([gpr_id(i) for i in range(10, 18)])
+        self.hstatus = HSTATUS_RESET
+        self.hvip = 0
+        self.hgatp = 0
+        self._deadline: int | None = None  # timer deadline in ticks
+        self._tracing = services.tracing()
+        self._exit: VmExit | None = None
+        self._last: VmExit | None = None
+        self._pending_read: tuple[int, int, int] | None = None
+        self._fault: tuple[int, int, int, int] | None = None
+        self.set_gpr(10, self.hart_id)
+        self.set_gpr(11, config.dtb_addr)
+
+    # ---- contract --------------------------------------------------------------------------
+    @classmethod
+    def new(cls, vm_id: int, vcpu_id: int, config: BaseModel, services: VmmServices) -> Self:
+        """Create the hart in the SBI boot state: a0 = hart id, a1 = DTB, VS-mode, vsatp = 0."""
+        if not isinstance(config, RiscvCreateConfig):
+            raise AxError(AxErrorKind.InvalidInput, f"riscv64 vCPUs need a RiscvCreateConfig, got {type(config).__name__}")
+        return cls(vm_id, vcpu_id, config, services)
+
+    def set_entry(self, entry: GuestPhysAddr) -> None:
+        """sepc of the first entry (vsatp = 0, so GVA = GPA)."""
+        self.hart.pc = int(entry)
+
+    def set_ept_root(self, root: HostPhysAddr) -> None:
+        """hgatp = Sv39x4 (or Sv48x4) | VMID 0 | root PPN; the root must be 16 KiB aligned, below 2**56."""
+        value = int(root)
+        if value % 0x4000 or value >= 1 << 56:
+            raise AxError(AxErrorKind.InvalidInput, f"G-stage root {value:#x} must be 16 KiB aligned and below 2**56")
+        self.hgatp = (RiscvPerCpu.G_STAGE.hgatp_mode << 60) | (value >> 12)
+        flush_tlb(self.hart.uc)
+
+    def setup(self, config: BaseModel) -> None:
+        """No further setup: the reset state is fixed (riscv-h.md §9)."""
+        if not isinstance(config, RiscvSetupConfig):
+            raise AxError(AxErrorKind.InvalidInput, f"riscv64 setup needs a RiscvSetupConfig, got {type(config).__name__}")
+
+    def bind(self) -> None:
+        """Load the vCPU on the hart: flush the simulated translation caches."""
+        flush_tlb(self.hart.uc)
+
+    def unbind(self) -> None:
+        """Save the vCPU off the hart: flush the simulated translation caches."""
+        flush_tlb(self.hart.uc)
+
+    def set_gpr(self, index: int, value: int) -> None:
+        """x<index> = value (x0 ignored). During an in-hook MMIO read it supplies the loaded value."""
+        if not 0 <= index < 32:
+            raise AxError(AxErrorKind.InvalidInput, f"riscv64 has registers x0..x31, not x{index}")
+        pending = self._pending_read
+        if pending is not None and pending[0] == index:
+            _, addr, width = pending
+            self.fast.mem_write(addr, (value & M64).to_bytes(8, "little")[:width])
+            self._pending_read = None
+        elif index:
+            self.fast.reg_write(gpr_id(index), value)
+
+    def get_gpr(self, index: int) -> int:
+        """x<index> (x0 reads 0)."""
+        if not 0 <= index < 32:
+            raise AxError(AxErrorKind.InvalidInput, f"riscv64 has registers x0..x31, not x{index}")
+        return self.fast.reg_read(gpr_id(index)) if index else 0
+
+    def inject_interrupt(self, vector: int) -> None:
+        """1 -> hvip.VSSIP, 5 -> hvip.VSTIP, 9 -> hvip.VSEIP; the guest takes it when it enables it."""
+        bit = HVIP_FOR_VECTOR.get(vector)
+        if bit is None:
+            raise AxError(AxErrorKind.InvalidInput, f"riscv64 injects interrupts 1, 5 or 9, not {vector}")
+        self.hvip |= bit
+        self._sync_lines()
+
+    def clear_external_interrupt(self) -> None:
+        """Drop hvip.VSEIP (level-triggered external interrupt line from the VMM's interrupt controller)."""
+        self.hvip &= ~HVIP_FOR_VECTOR[9]
+        self._sync_lines()
+
+    def set_return_value(self, value: int) -> None:
+        """a0 = value."""
+        self.set_gpr(10, value)
+
+    # ---- the run loop ----------------------------------------------------------------------
+    def run(self) -> VmExit:
+        """Run the guest until an exit the VMM must handle, a halt, or the end of the slice."""
+        self._exit = None
+        while True:
+            if self._timer_due() and not self._signal(_TIMER):
+                return self._take_exit()
+            self._sync_back_ssip()
+            count = self.services.slice_instructions()
+            try:
+                self.hart.uc.emu_start(self.hart.pc, UNTIL, self._timeout_us(), count)
+            except UcError as err:
+                if self._fault is None:
+                    raise AxError(AxErrorKind.BadState, f"riscv64 vCPU {self.vcpu_id}: guest stopped: {err}") from err
+                if not self._unmapped_access():
+                    return self._take_exit()
+                continue
+            if self._exit is not None:
+                return self._take_exit()
+            stop = self._quiet_return(count)
+            if stop is not None:
+                return stop
+
+    def _take_exit(self) -> VmExit:
+        exit_, self._exit = self._exit, None
+        assert exit_ is not None
+        self._sync_back_ssip()
+        return exit_
+
+    def _quiet_return(self, count: int) -> VmExit | None:
+        """emu_start returned by itself: WFI, the timer, or the end of the slice."""
+        pc = self.hart.pc
+        if self._word_at(pc - 4) == WFI:
+            if self._interrupt_ready():
+                return None  # WFI completes at once: an enabled interrupt is pending
+            if not self._signal_at(RiscvTrap(22, WFI, 0, 0, (pc - 4) & M64, self.hstatus, self._regs(), _word(WFI)), pc):
+                return self._take_exit()
+            return None
+        if self._timer_due():
+            return None
+        self._signal(_SOFTWARE)  # a kick: the slice or the run bound is over; yield to the VMM
+        return self._take_last()
+
+    def _take_last(self) -> VmExit:
+        exit_, self._exit = self._last, None
+        assert exit_ is not None
+        self._sync_back_ssip()
+        return exit_
+
+    # ---- trap delivery ---------------------------------------------------------------------
+    def _regs(self) -> Any:
+        view = RegisterView(self.fast, self._args)
+        return view.snapshot() if self._tracing else view
+
+    def _signal(self, scause: int) -> bool:
+        """Report an interrupt trap (sepc = the next instruction); False if the VMM wants the exit."""
+        pc = self.hart.pc
+        return self._signal_at(RiscvTrap(scause, 0, 0, 0, pc, self.hstatus, self._regs(), b""), pc)
+
+    def _signal_at(self, trap: RiscvTrap, natural_next: int | None) -> bool:
+        """Decode a trap, apply its actions, resume at next_pc, tell the VMM; False = stop."""
+        decoded = decode(trap, self.services)
+        self._last = decoded.exit
+        for action in decoded.actions:
+            self._apply(action)
+        if decoded.next_pc != natural_next:
+            self.hart.pc = decoded.next_pc
+        if self.services.on_exit(self.vcpu_id, trap.sepc, trap, decoded):
+            return True
+        self._exit = decoded.exit
+        return False
+
+    def _apply(self, action: object) -> None:
+        kind = type(action)
+        if kind is act.SetGpr:
+            self.set_gpr(action.index, action.value)  # type: ignore[attr-defined]
+        else:
+            _APPLY[kind](self, action)
+
+    # ---- hooks -----------------------------------------------------------------------------
+    def _on_intr(self, uc: Uc, intno: int, user_data: object) -> None:
+        pc = self.fast.reg_read(PC)
+        if intno == 8:
+            if self.fast.reg_read(PRIV) == PRIV_U:
+                self.hart.enter_guest_trap(8, 0, pc - 4)
+                return
+            regs = self._regs()
+            if not self._tracing:
+                regs.prefetch_args()
+            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, regs, _ECALL_BYTES)
+            if not self._signal_at(trap, pc):
+                uc.emu_stop()
+            return
+        if intno == 2:
+            self._illegal_instruction((pc - 4) & M64, uc)
+            return
+        if intno in (0, 12, 13, 15):
+            self.hart.enter_guest_trap(intno, 0, (pc - 4) & M64)
+            return
+        trap = RiscvTrap(intno, 0, 0, 0, (pc - 4) & M64, self.hstatus, self._regs(), b"")
+        self._signal_at(trap, pc)  # undelegated causes: the decoder raises Unsupported naming them
+
+    def _illegal_instruction(self, fault_pc: int, uc: Uc) -> None:
+        word = self._word_at(fault_pc)
+        if word & 3 != 3:
+            self.hart.enter_guest_trap(2, word & 0xFFFF, fault_pc)
+            return
+        if not is_virtual_instruction(word):
+            self.hart.enter_guest_trap(2, word, fault_pc)
+            return
+        trap = RiscvTrap(22, word, 0, 0, fault_pc, self.hstatus, self._regs(), _word(word))
+        if not self._signal_at(trap, None):
+            uc.emu_stop()
+
+    def _on_invalid(self, uc: Uc, user_data: object) -> bool:
+        pc = self.fast.reg_read(PC)
+        if self._word_at(pc) == EBREAK:
+            self.hart.enter_guest_trap(3, pc, pc)
+            return True
+        return False
+
+    def _on_mem_write(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
+        self._shadow_access(uc, 23, address, None)
+
+    def _on_mem_read(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
+        self._shadow_access(uc, 21, address, size)
+
+    def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
+        pc = self.fast.reg_read(PC)
+        trap = self._guest_page_fault(scause, address, pc)
+        if read_size is not None:
+            access_reg = self._destination(trap)
+            self._pending_read = None if access_reg is None else (access_reg, address, read_size)
+        length = 2 if trap.insn_bytes[0] & 3 != 3 else 4
+        if not self._signal_at(trap, pc + length):
+            uc.emu_stop()
+        self._pending_read = None
+
+    def _destination(self, trap: RiscvTrap) -> int | None:
+        from .insn import mem_access
+
+        access = mem_access(trap.htinst, trap.insn_bytes)
+        return None if access is None or access.store else access.reg
+
+    def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> bool:
+        self._fault = (access, address, size, self.fast.reg_read(PC))
+        return False
+
+    def _unmapped_access(self) -> bool:
+        """Report a guest access to unmapped guest-physical memory (stop/restart path)."""
+        assert self._fault is not None
+        access, address, _size, pc = self._fault
+        self._fault = None
+        scause = _MEM_CAUSE.get(access, 21)
+        if scause == 20:
+            trap = RiscvTrap(20, address, address >> 2, 0, address, self.hstatus | HSTATUS_GVA, self._regs(), b"")
+        else:
+            trap = self._guest_page_fault(scause, address, pc)
+        return self._signal_at(trap, None)
+
+    def _guest_page_fault(self, scause: int, address: int, pc: int) -> RiscvTrap:
+        data = self.fast.mem_read(pc, 4) if (pc & 0xFFF) <= 0xFFC else self._bytes_at(pc)
+        length = 2 if data[0] & 3 != 3 else 4
+        word = int.from_bytes(data[:length], "little")
+        htinst = transform(word) if self.htinst_transformed else 0
+        stval = address  # with vsatp = Bare the GVA is the GPA; page offsets always agree
+        return RiscvTrap(
+            scause, stval, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, self._regs(), data[:length]
+        )
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _bytes_at(self, pc: int) -> bytes:
+        first = self.fast.mem_read(pc, 2)
+        if first[0] & 3 != 3:
+            return first
+        return first + self.fast.mem_read(pc + 2, 2)
+
+    def _word_at(self, addr: int) -> int:
+        try:
+            return int.from_bytes(self._bytes_at(addr & M64), "little")
+        except AxError:
+            return 0
+
+    def _timer_due(self) -> bool:
+        deadline = self._deadline
+        if deadline is None or self.hvip & HVIP_VSTIP:
+            return False
+        return self.services.time_ns() // NS_PER_TICK >= deadline
+
+    def _timeout_us(self) -> int:
+        bound = self.services.run_timeout_ns()
+        if self._deadline is not None and not self.hvip & HVIP_VSTIP:
+            until_timer = self._deadline * NS_PER_TICK - self.services.time_ns()
+            bound = until_timer if bound is None else min(bound, until_timer)
+        return 0 if bound is None else max(1, bound // 1000)
+
+    def _interrupt_ready(self) -> bool:
+        """A pending interrupt the guest enables in sie (WFI wakes whatever sstatus.SIE says)."""
+        self._sync_back_ssip()
+        return bool(self._sip_bits() & self.fast.reg_read(SIE) & _SIP_MASK)
+
+    def _sip_bits(self) -> int:
+        bits = 0
+        for hvip_bit, sip_bit in HVIP_TO_SIP:
+            if self.hvip & hvip_bit:
+                bits |= sip_bit
+        return bits
+
+    def _sync_lines(self) -> None:
+        self.hart.set_interrupt_lines(self._sip_bits())
+
+    def _sync_back_ssip(self) -> None:
+        """The guest acknowledges an IPI by clearing sip.SSIP: mirror that into hvip.VSSIP."""
+        if self.hvip & HVIP_VSSIP and not self.hart.interrupt_lines() & SIP_SSIP:
+            self.hvip &= ~HVIP_VSSIP
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(4, "little")
+
+
+# ---- decoder actions -------------------------------------------------------------------------
+def _set_timer(vcpu: RiscvVCpu, action: act.SetTimer) -> None:
+    ticks = action.stime_value
+    vcpu._deadline = None if ticks == M64 else ticks
+    vcpu.hvip &= ~HVIP_VSTIP
+    vcpu._sync_lines()
+    vcpu.services.set_timer(vcpu.vcpu_id, None if ticks == M64 else ticks * NS_PER_TICK)
+
+
+def _read_time(vcpu: RiscvVCpu, action: act.ReadTime) -> None:
+    vcpu.set_gpr(action.rd, (vcpu.services.time_ns() // NS_PER_TICK) & M64)
+
+
+def _console_write(vcpu: RiscvVCpu, action: act.ConsoleWrite) -> None:
+    try:
+        written = vcpu.services.console_write(action.data)
+    except AxError:
+        vcpu.set_gpr(10, act.SBI_FAILED)
+        if action.result != act.ConsoleWrite.LEGACY:
+            vcpu.set_gpr(11, 0)
+        return
+    vcpu.set_gpr(10, 0)
+    if action.result == act.ConsoleWrite.DBCN_COUNT:
+        vcpu.set_gpr(11, written)
+    elif action.result == act.ConsoleWrite.DBCN_ZERO:
+        vcpu.set_gpr(11, 0)
+
+
+def _console_read(vcpu: RiscvVCpu, action: act.ConsoleRead) -> None:
+    services = vcpu.services
+    if action.legacy:
+        try:
+            data = services.console_read(1)
+        except AxError:
+            data = b""
+        vcpu.set_gpr(10, data[0] if data else M64)
+        return
+    try:
+        data = services.console_read(action.max_bytes)
+        services.write_guest(action.gpa, data)
+    except AxError:
+        vcpu.set_gpr(10, act.SBI_FAILED)
+        vcpu.set_gpr(11, 0)
+        return
+    vcpu.set_gpr(10, 0)
+    vcpu.set_gpr(11, len(data))
+
+
+def _flush(vcpu: RiscvVCpu, action: act.FlushTranslationCaches) -> None:
+    flush_tlb(vcpu.hart.uc)
+
+
+def _non_retentive(vcpu: RiscvVCpu, action: act.NonRetentiveSuspendState) -> None:
+    vcpu.set_gpr(10, vcpu.hart_id)
+    vcpu.set_gpr(11, action.opaque)
+    vcpu.fast.reg_write(SATP, 0)
+    vcpu.fast.reg_write(SSTATUS, vcpu.fast.reg_read(SSTATUS) & ~SSTATUS_SIE)
+
+
+def _set_vstip(vcpu: RiscvVCpu, action: act.SetVstip) -> None:
+    vcpu.hvip |= HVIP_VSTIP
+    vcpu._sync_lines()
+
+
+_APPLY: dict[type, Any] = {
+    act.SetTimer: _set_timer,
+    act.ReadTime: _read_time,
+    act.ConsoleWrite: _console_write,
+    act.ConsoleRead: _console_read,
+    act.FlushTranslationCaches: _flush,
+    act.NonRetentiveSuspendState: _non_retentive,
+    act.SetVstip: _set_vstip,
+}
+
+__all__ = ["RiscvVCpu", "rc"]
