@@ -37,7 +37,7 @@ class Action:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._values()))
@@ -120,7 +120,7 @@ class ConsoleRead(Action):
       (0..255), or 2**64 - 1 (-1) when there is no input or the console fails; a1 unchanged.
     """
 
-    __slots__ = ("max_bytes", "gpa", "legacy")
+    __slots__ = ("gpa", "legacy", "max_bytes")
     _fields = ("max_bytes", "gpa", "legacy")
     max_bytes: int
     gpa: int

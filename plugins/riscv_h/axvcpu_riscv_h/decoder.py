@@ -45,6 +45,8 @@ _EXTERNAL = ExternalInterrupt(9)
 _TIMER_ACTIONS = (SET_VSTIP,)
 _READ_TIME = ((), *((ReadTime(rd),) for rd in range(1, 32)))
 _CAUSE_ACCESS = {20: "instruction fetch", 21: "load", 23: "store/AMO"}
+_new = tuple.__new__  # hot paths: `_new(Decoded, (exit, next_pc, ()))` skips NamedTuple.__new__
+_NO_ACTIONS: tuple[object, ...] = ()
 
 
 def cause_name(scause: int) -> str:
@@ -79,17 +81,9 @@ def _fetch_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
     return Decoded(NestedPageFault(gpa, _EXECUTE), trap.sepc)
 
 
-def _access(trap: RiscvTrap) -> tuple[insn.MemAccess | None, str]:
-    """The decoded instruction of a load/store fault and the record field it came from (§4.2)."""
-    htinst = trap.htinst
-    word = insn.transformed_word(htinst)
-    if word:
-        return insn.access32(word, 4 if htinst & 2 else 2), "htinst"
-    return insn.access_from_bytes(trap.insn_bytes), "insn_bytes"
-
-
-def _inconsistent(trap: RiscvTrap, access: insn.MemAccess, source: str) -> NoReturn:
+def _inconsistent(trap: RiscvTrap, access: insn.MemAccess) -> NoReturn:
     kind = "store" if access.store else "load"
+    source = "htinst" if insn.transformed_word(trap.htinst) else "insn_bytes"
     raise AxError(
         AxErrorKind.InvalidData,
         f"inconsistent trap record: {source} decodes to {access.name} (a {kind}) but scause "
@@ -100,27 +94,27 @@ def _inconsistent(trap: RiscvTrap, access: insn.MemAccess, source: str) -> NoRet
 def _load_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
     if trap.htinst in insn.PSEUDO_INSTRUCTIONS:
         return _implicit(trap)
-    access, source = _access(trap)
+    access = insn.mem_access(trap.htinst, trap.insn_bytes)
     gpa = ((trap.htval << 2) | (trap.stval & 3)) & M64
     if access is None:
         return Decoded(NestedPageFault(gpa, _READ), trap.sepc)
     if access.store:
-        _inconsistent(trap, access, source)
+        _inconsistent(trap, access)
     read = MmioRead(gpa, access.width, access.reg, _QWORD, access.signed_ext)
-    return Decoded(read, (trap.sepc + access.length) & M64)
+    return _new(Decoded, (read, (trap.sepc + access.length) & M64, _NO_ACTIONS))
 
 
 def _store_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
     if trap.htinst in insn.PSEUDO_INSTRUCTIONS:
         return _implicit(trap)
-    access, source = _access(trap)
+    access = insn.mem_access(trap.htinst, trap.insn_bytes)
     gpa = ((trap.htval << 2) | (trap.stval & 3)) & M64
     if access is None:
         return Decoded(NestedPageFault(gpa, _WRITE), trap.sepc)
     if not access.store:
-        _inconsistent(trap, access, source)
+        _inconsistent(trap, access)
     write = MmioWrite(gpa, access.width, trap.regs[access.reg] & access.mask)
-    return Decoded(write, (trap.sepc + access.length) & M64)
+    return _new(Decoded, (write, (trap.sepc + access.length) & M64, _NO_ACTIONS))
 
 
 # --- virtual instruction (§5) and interrupts (§6) -----------------------------------------------

@@ -8,12 +8,10 @@ or raise AxError(Unsupported) naming the instruction.
 
 from __future__ import annotations
 
-from typing import NamedTuple, NoReturn
+from typing import NamedTuple, NoReturn, TypeVar
 
 from axvcpu_core.addr import AccessWidth
 from axvcpu_core.errors import AxError, AxErrorKind
-
-M64 = (1 << 64) - 1
 
 OP_LOAD, OP_LOAD_FP, OP_STORE, OP_STORE_FP, OP_AMO, OP_SYSTEM = 0x03, 0x07, 0x23, 0x27, 0x2F, 0x73
 MEM_OPCODES: dict[int, str] = {
@@ -161,6 +159,39 @@ def access_from_bytes(data: bytes) -> MemAccess | None:
     if len(data) < 4:
         _short(data, 4, "this guest-page fault")
     return access32(int.from_bytes(data[:4], "little"), 4)
+
+
+# Memo of decoded accesses (pure functions of their key), bounded and cleared when full.
+_MISS = MemAccess("", False, _B, False, 0, 0, 0)
+_MEMO_LIMIT = 4096
+_K = TypeVar("_K", int, bytes)
+_HTINST_MEMO: dict[int, MemAccess | None] = {}
+_BYTES_MEMO: dict[bytes, MemAccess | None] = {}
+
+
+def _remember(memo: dict[_K, MemAccess | None], key: _K, access: MemAccess | None) -> MemAccess | None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = access
+    return access
+
+
+def mem_access(htinst: int, data: bytes) -> MemAccess | None:
+    """The access of a load/store guest-page fault: from a transformed htinst, else from insn_bytes.
+
+    None means "not emulated" (NestedPageFault). Pseudoinstructions must be handled before.
+    """
+    if htinst:
+        hit = _HTINST_MEMO.get(htinst, _MISS)
+        if hit is not _MISS:
+            return hit
+        word = transformed_word(htinst)
+        if word:
+            return _remember(_HTINST_MEMO, htinst, access32(word, 4 if htinst & 2 else 2))
+    hit = _BYTES_MEMO.get(data, _MISS)
+    if hit is not _MISS:
+        return hit
+    return _remember(_BYTES_MEMO, data, access_from_bytes(data))
 
 
 # --- SYSTEM instructions (virtual-instruction traps, §5) ---------------------------------------

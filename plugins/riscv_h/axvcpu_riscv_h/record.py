@@ -13,7 +13,7 @@ AxError(InvalidData) naming `insn_bytes` when it needs them and they are missing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,18 +39,21 @@ _HEX = frozenset("0123456789abcdef")
 class RiscvTrap:
     """One trap as the decoder sees it: CSR values, x0..x31 (x0 = 0) and the bytes at sepc.
 
-    Immutable and slotted. The constructor does not validate (it runs once per guest exit);
-    build untrusted traps with `parse_record`. `regs` must be a tuple of 32 ints below 2**64.
+    Immutable and slotted. The constructor does not validate values (it runs once per guest exit;
+    build untrusted traps with `parse_record`): `regs` must hold 32 ints below 2**64 with x0 = 0.
+    It only normalises `regs` to a tuple and `insn_bytes` to bytes (no copy when they already are),
+    so a hardware model may pass a list and Unicorn's bytearray.
     """
 
-    __slots__ = _SCALARS + ("regs", "insn_bytes")
+    __slots__ = (*_SCALARS, "regs", "insn_bytes")
     scause: int
     stval: int
     htval: int
     htinst: int
     sepc: int
     hstatus: int
-    regs: tuple[int, ...]
+    regs: Sequence[int]
+    """x0..x31: a tuple, or (on a live exit path) a lazy view of the hart's registers."""
     insn_bytes: bytes
 
     def __init__(
@@ -61,8 +64,8 @@ class RiscvTrap:
         htinst: int = 0,
         sepc: int = 0,
         hstatus: int = 0,
-        regs: tuple[int, ...] = ZERO_REGS,
-        insn_bytes: bytes = b"",
+        regs: Iterable[int] = ZERO_REGS,
+        insn_bytes: bytes | bytearray | memoryview = b"",
     ) -> None:
         _set(self, "scause", scause)
         _set(self, "stval", stval)
@@ -70,8 +73,9 @@ class RiscvTrap:
         _set(self, "htinst", htinst)
         _set(self, "sepc", sepc)
         _set(self, "hstatus", hstatus)
-        _set(self, "regs", regs)
-        _set(self, "insn_bytes", insn_bytes)
+        live = type(regs) is not tuple and getattr(regs, "is_live_view", False)
+        _set(self, "regs", regs if type(regs) is tuple or live else tuple(regs))
+        _set(self, "insn_bytes", bytes(insn_bytes))
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError("RiscvTrap is immutable")
@@ -81,7 +85,7 @@ class RiscvTrap:
 
     def _key(self) -> tuple[object, ...]:
         return (self.scause, self.stval, self.htval, self.htinst, self.sepc, self.hstatus,
-                self.regs, self.insn_bytes)  # fmt: skip
+                tuple(self.regs), self.insn_bytes)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RiscvTrap:
@@ -130,9 +134,7 @@ class RiscvTrapRecord(BaseModel):
     regs: dict[RegName, U64] = Field(
         default_factory=dict, description="x0..x31 by architectural or ABI name; absent = 0; x0 = 0"
     )
-    insn_bytes: str = Field(
-        "", pattern=r"^(?:[0-9a-f]{2})*$", description="lowercase hex of the guest bytes at sepc"
-    )
+    insn_bytes: str = Field("", pattern=r"^(?:[0-9a-f]{2})*$", description="lowercase hex of the guest bytes at sepc")
 
     @model_validator(mode="after")
     def _consistent(self) -> RiscvTrapRecord:
@@ -205,10 +207,10 @@ def parse_record(obj: Mapping[str, Any]) -> RiscvTrap:
     unknown = set(obj) - _KEYS
     if unknown:
         _bad(f"trap record has unknown field(s) {', '.join(sorted(map(str, unknown)))}")
-    scalars = [_u64(name, obj.get(name, 0)) for name in _SCALARS]
+    scause, stval, htval, htinst, sepc, hstatus = (_u64(name, obj.get(name, 0)) for name in _SCALARS)
     regs = _parse_regs(obj.get("regs", {}))
     insn = _parse_insn(obj.get("insn_bytes", ""))
-    return RiscvTrap(*scalars, regs=regs, insn_bytes=insn)
+    return RiscvTrap(scause, stval, htval, htinst, sepc, hstatus, regs, insn)
 
 
 def dump_record(trap: RiscvTrap) -> dict[str, Any]:

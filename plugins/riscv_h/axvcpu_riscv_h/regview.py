@@ -18,6 +18,8 @@ class RegisterView(Sequence[int]):
     """
 
     __slots__ = ("_args", "_cache", "_fast")
+    is_live_view = True
+    """Tells `RiscvTrap` to keep the view instead of copying it into a tuple."""
 
     def __init__(self, fast: FastUc, args: BatchReader) -> None:
         self._fast = fast

@@ -7,7 +7,12 @@ except a non-retentive hart_suspend, which resumes at its resume address.
 
 Interpretations: the hart id of HSM calls is the vCPU id (the default `hart_id`); the legacy
 send_ipi mask pointer is read with `services.read_guest` as a guest-physical address, which is the
-guest-virtual address only while vsatp is Bare (the decoder has no vsatp to walk).
+guest-virtual address only while vsatp is Bare (the decoder has no vsatp to walk). When that read
+fails, a live VM's services give a0 = INVALID_ADDRESS and Nothing, while the offline stand-in
+(exactly `OfflineServices`) raises AxError(BadAddress) naming the pointer, as the exit itself
+depends on the mask. DBCN buffers that cannot be read give INVALID_PARAM in both cases (the exit
+is Nothing either way, so offline decoding stays faithful); `num_bytes = 0` succeeds before the
+buffer is checked.
 """
 
 from __future__ import annotations
@@ -115,6 +120,7 @@ _LEGACY_NOT_SUPPORTED = (SetGpr(10, SBI_ERR_NOT_SUPPORTED),)
 _LEGACY_INVALID_ADDRESS = (SetGpr(10, SBI_ERR_INVALID_ADDRESS),)
 _HSM_RESULTS = {state: _result(SBI_SUCCESS, value) for state, value in HSM_STATES.items()}
 _BYTES = tuple(bytes((i,)) for i in range(256))
+_new = tuple.__new__  # hot path: builds a Decoded without NamedTuple.__new__
 
 
 def _next(trap: RiscvTrap) -> int:
@@ -245,7 +251,7 @@ def _console_write_byte(trap: RiscvTrap, services: VmmServices) -> Decoded:
 
 def _hypercall(trap: RiscvTrap, services: VmmServices) -> Decoded:
     regs = trap.regs
-    return Decoded(Hypercall(regs[16], regs[10:16]), (trap.sepc + 4) & M64)
+    return _new(Decoded, (Hypercall(regs[16], regs[10:16]), (trap.sepc + 4) & M64, ()))
 
 
 def _legacy_set_timer(trap: RiscvTrap, services: VmmServices) -> Decoded:
@@ -267,7 +273,7 @@ def _legacy_send_ipi(trap: RiscvTrap, services: VmmServices) -> Decoded:
     except AxError as err:
         if err.kind is not AxErrorKind.BadAddress:
             raise
-        if isinstance(services, OfflineServices):
+        if type(services) is OfflineServices:  # offline decode: no guest memory, do not guess
             raise AxError(
                 AxErrorKind.BadAddress,
                 f"legacy SBI send_ipi: the hart mask pointer a0 = {pointer:#x} cannot be read offline "
