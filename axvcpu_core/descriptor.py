@@ -13,6 +13,8 @@ from .exits import EXIT_KINDS, VmExit
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from .benchkit import BenchKit
+
     from .services import VmmServices
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -140,6 +142,8 @@ class ArchDescriptor:
     decoder: DecoderSpec | None = None
     vcpu_configs: Callable[[BaseModel, int], tuple[BaseModel, BaseModel]] | None = None
     """(VM settings, vCPU id) -> (create config, setup config); needed with `vcpu_class`."""
+    bench: Callable[[], BenchKit] | None = None
+    """The guest loops and bare-Unicorn set-up `axvcpu bench` measures."""
     demo: Callable[[], DemoGuest] | None = None
     """The built-in demo guest `axvcpu run --arch A` runs with no spec and no image."""
     status_codes: Mapping[str, int] = field(default_factory=dict)

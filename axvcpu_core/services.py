@@ -72,6 +72,14 @@ class VmmServices(Protocol):
         """Whether exits are traced: traps passed to `on_exit` must then hold the full register file."""
         ...
 
+    def code_ranges(self) -> Sequence[tuple[int, int]]:
+        """[start, end) ranges of guest code loaded by the VMM, for pre-decoding bounded hooks."""
+        ...
+
+    def retired_instructions(self, vcpu_id: int, count: int) -> None:
+        """Report instructions the vCPU knows it executed (whole scheduling slices)."""
+        ...
+
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         """Report an exit as it happens (inside the CPU hook when possible).
 
@@ -136,6 +144,12 @@ class OfflineServices:
 
     def tracing(self) -> bool:
         return False
+
+    def code_ranges(self) -> Sequence[tuple[int, int]]:
+        return ()
+
+    def retired_instructions(self, vcpu_id: int, count: int) -> None:
+        return None
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         return False

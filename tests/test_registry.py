@@ -149,11 +149,12 @@ def test_register_model_and_capability_problems() -> None:
     base = riscv_descriptor()
     registers = replace(base.registers, return_value_index=40, zero_indices=frozenset({99}))
     caps = replace(base.capabilities, exits=frozenset({"Teleport", "Halt"}))
-    problems = replace(base, registers=registers, capabilities=caps).problems()
+    problems = replace(base, registers=registers, capabilities=caps, decoder=None, vcpu_configs=None).problems()
     assert "return_value_index 40 is outside 0..31" in problems
     assert "zero index 99 is outside 0..31" in problems
     assert "capabilities name unknown exit kinds: Teleport" in problems
     assert "capabilities list exits but the descriptor has no decoder" in problems
+    assert "a descriptor with a vcpu_class needs vcpu_configs" in problems
 
 
 def test_api_version_outside_the_plugin_range_is_refused_naming_both() -> None:

@@ -103,6 +103,7 @@ class Vm:
             percpu.init(cpu_id)
         self.slots: list[VCpuSlot] = []
         self._next = 0
+        self._scheduled: list[tuple[int, int, int]] = []
 
     @staticmethod
     def _require_vcpu_model(arch: ArchDescriptor) -> None:
@@ -190,6 +191,7 @@ class Vm:
             self._check_stop()
 
     def _next_runnable(self) -> VCpuSlot | None:
+        self._deliver_scheduled()
         now = self.clock.now_ns()
         count = len(self.slots)
         for step in range(count):
@@ -204,6 +206,7 @@ class Vm:
     def _idle(self) -> None:
         self._check_stop()
         waiting = [s.deadline_ns for s in self.slots if s.status == HALTED and s.deadline_ns is not None]
+        waiting += [at for at, vcpu_id, _ in self._scheduled if self.slots[vcpu_id].status != STOPPED]
         if waiting:
             self.clock.skip_to(min(waiting))
             return
@@ -281,6 +284,33 @@ class Vm:
     def tracing(self) -> bool:
         """Whether a trace file is being written."""
         return self._trace is not None
+
+    def code_ranges(self) -> Sequence[tuple[int, int]]:
+        """Where the images were loaded."""
+        return [(seg.gpa, seg.gpa + len(seg.data)) for img in self.spec.loaded_images for seg in img.segments]
+
+    def retired_instructions(self, vcpu_id: int, count: int) -> None:
+        """Count whole slices; stop at the first slice boundary past `max_instructions`."""
+        self.stats.instructions = (self.stats.instructions or 0) + count
+        limit = self.spec.limits.max_instructions
+        if limit is not None and self.stats.instructions >= limit and self._stop is None:
+            self._stop = StopRun("max_instructions", f"the run reached its limit of {limit:,} instructions")
+
+    def raise_interrupt(self, vcpu_id: int, vector: int, at_ns: int | None = None) -> None:
+        """Inject `vector` into a vCPU now, or when virtual time reaches `at_ns` (a modelled interrupt source)."""
+        if not 0 <= vcpu_id < self.spec.vcpus:
+            raise AxError(AxErrorKind.NotFound, f"VM {self.vm_id} has no vCPU {vcpu_id}")
+        self._scheduled.append((self.clock.now_ns() if at_ns is None else at_ns, vcpu_id, vector))
+        self._scheduled.sort()
+
+    def _deliver_scheduled(self) -> None:
+        now = self.clock.now_ns()
+        while self._scheduled and self._scheduled[0][0] <= now and self.slots:
+            _, vcpu_id, vector = self._scheduled.pop(0)
+            slot = self.slots[vcpu_id]
+            slot.vcpu.inject_interrupt(vector)
+            if slot.status == HALTED:
+                slot.status = STARTED
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         """Count, trace and, when possible, complete an exit; False makes the vCPU return it."""

@@ -52,3 +52,20 @@ def is_virtual_instruction(word: int) -> bool:
         return True
     csr = word >> 20
     return 0xC00 <= csr <= 0xC1F or (csr >> 8) in (0x2, 0x6, 0xA, 0xE)
+
+
+def counter_reads(code: bytes, base: int) -> list[int]:
+    """Addresses of CSR reads of cycle, instret or hpmcounter3..31 (not time) in `code` at `base`.
+
+    Scans every 2-byte offset (RVC code mixes lengths); data that happens to look like such an
+    instruction only costs a hook that never fires.
+    """
+    found = []
+    for offset in range(0, len(code) - 3, 2):
+        if code[offset] & 0x7F != 0x73:
+            continue
+        word = int.from_bytes(code[offset : offset + 4], "little")
+        csr, funct3, source = word >> 20, (word >> 12) & 7, (word >> 15) & 31
+        if funct3 in (2, 3, 6, 7) and source == 0 and 0xC00 <= csr <= 0xC1F and csr != 0xC01:
+            found.append(base + offset)
+    return found

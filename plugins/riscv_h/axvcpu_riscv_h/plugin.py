@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, PlatformDefaults
+from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, DemoGuest, PlatformDefaults
 from axvcpu_core.hookspecs import hookimpl
 
 from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig, vcpu_configs
 from .decoder import decoder_spec
+from .guests import guest_bytes
 from .percpu import RiscvPerCpu
 from .registers import REGISTER_MODEL
 from .vcpu import RiscvVCpu
@@ -31,6 +32,11 @@ SBI_STATUS = {
     "already_available": _U64 - 5,  # -6
 }
 """SBI error codes the VMM writes with set_return_value (two's complement)."""
+
+
+def demo_guest() -> DemoGuest:
+    """The SMP demo: banner, HSM hart start, IPIs, a hypercall, a timer interrupt, SRST power-off."""
+    return DemoGuest(guest_bytes("demo"), vcpus=2, description=demo_guest.__doc__ or "")
 
 
 @hookimpl
@@ -60,4 +66,5 @@ def axvcpu_arch_descriptor() -> ArchDescriptor:
         decoder=decoder_spec(),
         vcpu_configs=vcpu_configs,
         status_codes=SBI_STATUS,
+        demo=demo_guest,
     )

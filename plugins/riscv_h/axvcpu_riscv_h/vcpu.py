@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from pydantic import BaseModel
-from unicorn import UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_UNMAPPED, Uc, UcError
+from unicorn import UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_UNMAPPED, UC_QUERY_TIMEOUT, Uc, UcError
 from unicorn import riscv_const as rc
 from unicorn.unicorn_const import UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED
 
@@ -43,7 +43,7 @@ from .csrs import (
 )
 from .decoder import decode
 from .hart import PC, PRIV, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
-from .htinst import is_virtual_instruction, transform
+from .htinst import counter_reads, is_virtual_instruction, transform
 from .percpu import RiscvPerCpu
 from .record import RiscvTrap
 from .regview import RegisterView
@@ -74,6 +74,7 @@ class RiscvVCpu(ArchVCpu):
         uc.hook_add(UC_HOOK_INTR, self._on_intr)
         uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
+        self._hook_counter_reads(services)
         self._args = self.fast.batch_reader([gpr_id(i) for i in range(10, 18)])
         self.hstatus = HSTATUS_RESET
         self.hvip = 0
@@ -195,6 +196,8 @@ class RiscvVCpu(ArchVCpu):
             return None
         if self._timer_due():
             return None
+        if count and not self.hart.uc.query(UC_QUERY_TIMEOUT):
+            self.services.retired_instructions(self.vcpu_id, count)
         self._signal(_SOFTWARE)  # a kick: the slice or the run bound is over; yield to the VMM
         return self._take_last()
 
@@ -275,6 +278,21 @@ class RiscvVCpu(ArchVCpu):
             self.hart.enter_guest_trap(3, pc, pc)
             return True
         return False
+
+    def _hook_counter_reads(self, services: VmmServices) -> None:
+        """Unicorn reads cycle/instret/hpmcounter natively; real harts with hcounteren = 0 trap.
+
+        Counter reads found by pre-decoding the loaded code get a code hook bounded to their address.
+        """
+        for start, end in services.code_ranges():
+            for address in counter_reads(services.read_guest(start, end - start), start):
+                self.hart.uc.hook_add(UC_HOOK_CODE, self._on_counter_read, begin=address, end=address)
+
+    def _on_counter_read(self, uc: Uc, address: int, size: int, user_data: object) -> None:
+        word = self._word_at(address)
+        trap = RiscvTrap(22, word, 0, 0, address, self.hstatus, self._regs(), _word(word))
+        if not self._signal_at(trap, None):
+            uc.emu_stop()
 
     def _on_mem_write(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
         self._shadow_access(uc, 23, address, None)

@@ -1,0 +1,145 @@
+"""`axvcpu bench`: an arch's exit paths measured against bare Unicorn in the same run."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, Uc
+
+from .benchkit import BenchKit, BenchProgram
+from .engine import new_uc
+from .errors import AxError, AxErrorKind
+from .registry import LoadedArch
+from .services import OfflineServices
+from .spec import VmSpec
+from .vmm import Console, Vm
+
+DEFAULT_ITERATIONS = {
+    "compute": 25_000_000,
+    "load_store": 5_000_000,
+    "mmio_write": 300_000,
+    "mmio_read": 300_000,
+    "hypercall": 300_000,
+}
+RAM_SIZE = 16 << 20
+REPEATS = 3
+
+
+def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Every benchmark, best of `REPEATS`, with its ratio to bare Unicorn."""
+    kit = _kit(arch)
+    say = progress or (lambda text: None)
+    iterations = {name: max(1000, int(count * scale)) for name, count in DEFAULT_ITERATIONS.items()}
+    out: dict[str, Any] = {"arch": arch.name}
+    for name, key, unit in (
+        ("compute", "mips", 1e6),
+        ("load_store", "load_store_mips", 1e6),
+        ("mmio_write", "mmio_write_per_s", 1.0),
+        ("mmio_read", "mmio_read_per_s", 1.0),
+        ("hypercall", "hypercall_per_s", 1.0),
+    ):
+        program = kit.programs[name]
+        count = iterations[name]
+        work = count * (program.insns_per_iteration if unit != 1.0 else program.exits_per_iteration)
+        say(f"{name}: {count:,} iterations under the VMM and on bare Unicorn")
+        ours = work / _best(lambda: _vmm_seconds(arch, kit, program, count, name)) / unit
+        bare = work / _best(lambda: _bare_seconds(kit, program, count, name)) / unit
+        stem = key.removesuffix("_per_s")
+        out[key] = round(ours, 3)
+        out[f"{stem}_bare"] = round(bare, 3)
+        out[f"{stem}_ratio"] = round(ours / bare, 3)
+    say("decode: recorded trace through the pure decoder")
+    out["decode_per_s"] = round(_decode_rate(arch, kit, iterations), 1)
+    return out
+
+
+def _kit(arch: LoadedArch) -> BenchKit:
+    factory = arch.descriptor.bench
+    if factory is None:
+        raise AxError(AxErrorKind.Unsupported, f"arch {arch.name} has no benchmark kit")
+    return factory()
+
+
+def _best(measure: Callable[[], float]) -> float:
+    return min(measure() for _ in range(REPEATS))
+
+
+def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool) -> VmSpec:
+    base = arch.descriptor.platform.ram_base
+    devices = [{"kind": "scratch", "base": kit.device_base, "size": 0x1000}] if with_device else []
+    data = {
+        "name": "bench",
+        "arch": arch.name,
+        "memory": [{"base": base, "size": RAM_SIZE}],
+        "images": [{"file": str(image), "load_addr": base}],
+        "devices": devices,
+    }
+    return VmSpec.from_data(data, source="bench")
+
+
+def _vmm_seconds(arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:
+    with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
+        image = Path(tmp) / f"{name}.bin"
+        image.write_bytes(program.with_iterations(count))
+        spec = _spec(arch, kit, image, with_device=name != "compute")
+        vm = Vm(spec, Console(io.BytesIO(), echo=False), warn=lambda message: None)
+        result = vm.run()
+    if result.reason != "poweroff":
+        raise AxError(AxErrorKind.BadState, f"benchmark {name} did not finish: {result.reason}: {result.message}")
+    return result.stats.wall_seconds
+
+
+def _bare_seconds(kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:
+    uc = new_uc(kit.uc_arch, kit.uc_mode, kit.cpu_model)
+    base = kit.ram_base
+    uc.mem_map(base, RAM_SIZE, UC_PROT_ALL)
+    uc.mem_write(base, program.with_iterations(count))
+    if name != "compute":
+        uc.mem_map(kit.device_base, 0x1000, UC_PROT_READ | UC_PROT_WRITE)
+        if name.startswith("mmio") or name == "load_store":
+            _empty_mem_hooks(uc, kit.device_base)
+    kit.bare_setup(uc, name)
+    started = time.perf_counter()
+    uc.emu_start(base, base + program.end_offset)
+    return time.perf_counter() - started
+
+
+def _empty_mem_hooks(uc: Uc, base: int) -> None:
+    def empty(uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
+        return None
+
+    uc.hook_add(UC_HOOK_MEM_READ, empty, begin=base, end=base + 0xFFF)
+    uc.hook_add(UC_HOOK_MEM_WRITE, empty, begin=base, end=base + 0xFFF)
+
+
+def _decode_rate(arch: LoadedArch, kit: BenchKit, iterations: dict[str, int]) -> float:
+    decoder = arch.descriptor.decoder
+    assert decoder is not None
+    records = _record_trace(arch, kit)
+    traps = [decoder.parse(r) for r in records]
+    services = OfflineServices()
+    rounds = max(1, 200_000 // len(traps))
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for trap in traps:
+            decoder.decode(trap, services)
+    return rounds * len(traps) / (time.perf_counter() - started)
+
+
+def _record_trace(arch: LoadedArch, kit: BenchKit) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for name in ("mmio_write", "mmio_read", "hypercall"):
+        with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
+            image = Path(tmp) / f"{name}.bin"
+            image.write_bytes(kit.programs[name].with_iterations(200))
+            trace = io.StringIO()
+            vm = Vm(_spec(arch, kit, image, True), Console(io.BytesIO(), echo=False), trace=trace, warn=lambda m: None)
+            vm.run()
+            lines += [json.loads(line)["trap"] for line in trace.getvalue().splitlines()]
+    return lines
