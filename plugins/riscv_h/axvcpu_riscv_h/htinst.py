@@ -69,3 +69,52 @@ def counter_reads(code: bytes, base: int) -> list[int]:
         if funct3 in (2, 3, 6, 7) and source == 0 and 0xC00 <= csr <= 0xC1F and csr != 0xC01:
             found.append(base + offset)
     return found
+
+
+def _sext(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >> (bits - 1) & 1 else value
+
+
+def _bits(word: int, pairs: tuple[tuple[int, int, int], ...]) -> int:
+    """Gather (source high bit, source low bit, destination low bit) fields of `word`."""
+    value = 0
+    for high, low, dest in pairs:
+        value |= ((word >> low) & ((1 << (high - low + 1)) - 1)) << dest
+    return value
+
+
+# Compressed loads/stores: (funct3 << 13 | quadrant) -> (base register field or 2 = sp, offset layout).
+_RVC_OFFSETS: dict[int, tuple[int | None, tuple[tuple[int, int, int], ...]]] = {
+    0x2000: (None, ((12, 10, 3), (6, 5, 6))),  # C.FLD
+    0x4000: (None, ((12, 10, 3), (6, 6, 2), (5, 5, 6))),  # C.LW
+    0x6000: (None, ((12, 10, 3), (6, 5, 6))),  # C.LD
+    0xA000: (None, ((12, 10, 3), (6, 5, 6))),  # C.FSD
+    0xC000: (None, ((12, 10, 3), (6, 6, 2), (5, 5, 6))),  # C.SW
+    0xE000: (None, ((12, 10, 3), (6, 5, 6))),  # C.SD
+    0x2002: (2, ((12, 12, 5), (6, 5, 3), (4, 2, 6))),  # C.FLDSP
+    0x4002: (2, ((12, 12, 5), (6, 4, 2), (3, 2, 6))),  # C.LWSP
+    0x6002: (2, ((12, 12, 5), (6, 5, 3), (4, 2, 6))),  # C.LDSP
+    0xA002: (2, ((12, 10, 3), (9, 7, 6))),  # C.FSDSP
+    0xC002: (2, ((12, 9, 2), (8, 7, 6))),  # C.SWSP
+    0xE002: (2, ((12, 10, 3), (9, 7, 6))),  # C.SDSP
+}
+
+
+def address_operand(word: int) -> tuple[int, int] | None:
+    """(base register, offset) of a load/store/AMO, so that the address is x[base] + offset; else None."""
+    if word & 3 == 3:
+        opcode = word & 0x7F
+        rs1 = (word >> 15) & 31
+        if opcode in (_OP_LOAD, _OP_LOAD_FP):
+            return rs1, _sext(word >> 20, 12)
+        if opcode in (_OP_STORE, _OP_STORE_FP):
+            return rs1, _sext(((word >> 25) << 5) | ((word >> 7) & 31), 12)
+        if opcode == _OP_AMO:
+            return rs1, 0
+        return None
+    half = word & 0xFFFF
+    entry = _RVC_OFFSETS.get(half & 0xE003)
+    if entry is None:
+        return None
+    base, layout = entry
+    return (8 + ((half >> 7) & 7) if base is None else base), _bits(half, layout)

@@ -43,7 +43,7 @@ from .csrs import (
 )
 from .decoder import decode
 from .hart import PC, PRIV, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
-from .htinst import counter_reads, is_virtual_instruction, transform
+from .htinst import address_operand, counter_reads, is_virtual_instruction, transform
 from .percpu import RiscvPerCpu
 from .record import RiscvTrap
 from .regview import RegisterView
@@ -54,6 +54,7 @@ _ECALL_BYTES = ECALL.to_bytes(4, "little")
 _SOFTWARE, _TIMER = INTERRUPT | 1, INTERRUPT | 5
 _MEM_CAUSE = {UC_MEM_WRITE_UNMAPPED: 23, UC_MEM_FETCH_UNMAPPED: 20}
 _SIP_MASK = 0x222
+_MAX_BLOCK_WALK = 64
 
 
 class RiscvVCpu(ArchVCpu):
@@ -301,7 +302,7 @@ class RiscvVCpu(ArchVCpu):
         self._shadow_access(uc, 21, address, size)
 
     def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
-        pc = self.fast.reg_read(PC)
+        pc = self._accessing_pc(self.fast.reg_read(PC), address)
         trap = self._guest_page_fault(scause, address, pc)
         if read_size is not None:
             access_reg = self._destination(trap)
@@ -318,8 +319,28 @@ class RiscvVCpu(ArchVCpu):
         return None if access is None or access.store else access.reg
 
     def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> bool:
-        self._fault = (access, address, size, self.fast.reg_read(PC))
+        pc = self.fast.reg_read(PC)
+        if access != UC_MEM_FETCH_UNMAPPED:
+            pc = self._accessing_pc(pc, address)
+            self.hart.pc = pc
+        self._fault = (access, address, size, pc)
         return False
+
+    def _accessing_pc(self, pc: int, address: int) -> int:
+        """The PC of the instruction accessing `address`.
+
+        Unicorn's PC inside a memory hook is sometimes the start of the translation block rather than
+        the accessing instruction; registers are exact, so walk forward to the first load/store whose
+        address operand (x[base] + offset) is `address`.
+        """
+        candidate = pc
+        for _ in range(_MAX_BLOCK_WALK):
+            word = self._word_at(candidate)
+            operand = address_operand(word)
+            if operand is not None and (self.get_gpr(operand[0]) + operand[1]) & M64 == address:
+                return candidate
+            candidate += 2 if word & 3 != 3 else 4
+        return pc
 
     def _unmapped_access(self) -> bool:
         """Report a guest access to unmapped guest-physical memory (stop/restart path)."""
