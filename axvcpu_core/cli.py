@@ -225,6 +225,28 @@ def decode(arch: LoadedArch, record: str | None) -> None:
     sys.exit(1 if failures else 0)
 
 
+@main.command()
+@arch_option(required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="Multiply every iteration count (smaller is quicker and noisier).")
+def bench(arch: LoadedArch, as_json: bool, scale: float) -> None:
+    """Measure an arch's guest speed and exit paths against bare Unicorn in the same run.
+
+    Each figure is the best of 3 runs; `*_ratio` = ours / bare Unicorn running the same loop with
+    empty hooks. Progress goes to stderr.
+    """
+    from .bench import run_bench
+
+    results = run_bench(arch, scale, progress=lambda text: click.echo(f"bench: {text}", err=True))
+    if as_json:
+        click.echo(json.dumps(results))
+        return
+    width = max(len(key) for key in results)
+    for key, value in results.items():
+        click.echo(f"{key:<{width}}  {value:,}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+
+
 def run_main() -> None:
     """Console-script entry point that never shows a traceback for broken pipes."""
     try:

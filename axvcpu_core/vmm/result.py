@@ -29,19 +29,18 @@ class RunStats:
     instructions: int | None = None
     resets: int = 0
     wall_seconds: float = 0.0
+    loop_seconds: float = 0.0
+    """Time in the run loop proper (without creating the vCPUs)."""
 
     @property
     def total_exits(self) -> int:
         """All exits of all vCPUs."""
         return sum(self.exits.values())
 
-    def count(self, vcpu_id: int, kind: str) -> None:
-        """Count one exit."""
-        self.exits[kind] += 1
-        per = self.exits_per_vcpu.get(vcpu_id)
-        if per is None:
-            per = self.exits_per_vcpu[vcpu_id] = collections.Counter()
-        per[kind] += 1
+    def add_vcpu(self, vcpu_id: int, exits: collections.Counter[str]) -> None:
+        """Add one vCPU's exit counts."""
+        self.exits.update(exits)
+        self.exits_per_vcpu.setdefault(vcpu_id, collections.Counter()).update(exits)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import collections
+from dataclasses import dataclass, field
 
+from ..arch import ArchVCpu
 from ..exits import VmExit
 from ..vcpu import VCpu
 
@@ -20,6 +22,13 @@ class VCpuSlot:
     deadline_ns: int | None = None
     pending: VmExit | None = None
     """An exit `run()` returned that the run loop still has to complete."""
+    exits: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Exits of this vCPU by kind."""
+
+    @property
+    def arch(self) -> ArchVCpu:
+        """The arch vCPU: the hot path completes exits on it directly (the vCPU is RUNNING)."""
+        return self.vcpu.arch_vcpu
 
     @property
     def id(self) -> int:

@@ -89,6 +89,7 @@ class Vm:
         self._warn_sink = warn
         self._trace = trace
         self._seq = 0
+        self._max_exits = spec.limits.max_exits
         self._stop: StopRun | None = None
         self._deadline_wall: float | None = None
         self.memory = GuestAddressSpace()
@@ -146,6 +147,7 @@ class Vm:
 
     def _drop_vcpus(self) -> None:
         for slot in self.slots:
+            self.stats.add_vcpu(slot.id, slot.exits)
             if slot.vcpu.state is VCpuState.READY:
                 with running_on(slot.pcpu):
                     slot.vcpu.unbind()
@@ -163,7 +165,11 @@ class Vm:
                 with running_on(cpu_id):
                     percpu.hardware_enable()
             self._create_vcpus()
-            reason, message = self._loop()
+            loop_started = time.perf_counter()
+            try:
+                reason, message = self._loop()
+            finally:
+                self.stats.loop_seconds = time.perf_counter() - loop_started
         except StopRun as stop:
             reason, message = stop.reason, stop.message
         except AxError as err:
@@ -314,23 +320,19 @@ class Vm:
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         """Count, trace and, when possible, complete an exit; False makes the vCPU return it."""
-        exit_ = decoded.exit
-        self.stats.count(vcpu_id, exit_.kind)
+        exit_ = decoded[0]
+        slot = self.slots[vcpu_id]
+        slot.exits[exit_.kind] += 1
         self._seq += 1
         if self._trace is not None:
             self._write_trace(vcpu_id, pc, trap, decoded)
-        slot = self.slots[vcpu_id]
         handler = _FAST.get(type(exit_))
         if handler is None:
             slot.pending = exit_
             return False
         handler(self, slot, exit_)
-        return self._within_limits()
-
-    def _within_limits(self) -> bool:
-        limits = self.spec.limits
-        if limits.max_exits is not None and self.stats.total_exits >= limits.max_exits:
-            self._stop = StopRun("max_exits", f"the run reached its limit of {limits.max_exits} exits")
+        if self._max_exits is not None and self._seq >= self._max_exits:
+            self._stop = StopRun("max_exits", f"the run reached its limit of {self._max_exits} exits")
         return self._stop is None
 
     def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:
@@ -347,13 +349,13 @@ class Vm:
     # ---- exits completed in the hook -------------------------------------------------------
     def _mmio_read(self, slot: VCpuSlot, exit_: MmioRead) -> None:
         value = self.mmio.read(exit_.addr, exit_.width)
-        slot.vcpu.set_gpr(exit_.reg, _extend(value, exit_.width, exit_.reg_width, exit_.signed_ext))
+        slot.arch.set_gpr(exit_.reg, _extend(value, exit_.width, exit_.reg_width, exit_.signed_ext))
 
     def _mmio_write(self, slot: VCpuSlot, exit_: MmioWrite) -> None:
         self.mmio.write(exit_.addr, exit_.width, exit_.data)
 
     def _io_read(self, slot: VCpuSlot, exit_: IoRead) -> None:
-        slot.vcpu.set_return_value(self.ports.read(exit_.port, exit_.width))
+        slot.arch.set_return_value(self.ports.read(exit_.port, exit_.width))
 
     def _io_write(self, slot: VCpuSlot, exit_: IoWrite) -> None:
         self.ports.write(exit_.port, exit_.width, exit_.data)
@@ -362,13 +364,13 @@ class Vm:
         handler = HYPERCALLS.get(exit_.nr)
         if handler is None:
             self._warn_once(("hypercall", exit_.nr), f"unknown hypercall {exit_.nr:#x} returns -1")
-            slot.vcpu.set_return_value(_M64)
+            slot.arch.set_return_value(_M64)
             return
-        slot.vcpu.set_return_value(handler(exit_.args) & _M64)
+        slot.arch.set_return_value(handler(exit_.args) & _M64)
 
     def _sysreg_read(self, slot: VCpuSlot, exit_: SysRegRead) -> None:
         self._warn_once(("sysreg-read", exit_.addr), f"system register {exit_.addr:#x} is not emulated; reads 0")
-        slot.vcpu.set_gpr(exit_.reg, 0)
+        slot.arch.set_gpr(exit_.reg, 0)
 
     def _sysreg_write(self, slot: VCpuSlot, exit_: SysRegWrite) -> None:
         self._warn_once(("sysreg-write", exit_.addr), f"system register {exit_.addr:#x} is not emulated; write dropped")

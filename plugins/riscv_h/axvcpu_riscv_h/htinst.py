@@ -7,6 +7,8 @@ immediate is cleared; a compressed original is expanded first and bit 1 cleared.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from . import insn
 
 _OP_LOAD, _OP_LOAD_FP, _OP_STORE, _OP_STORE_FP, _OP_AMO = 0x03, 0x07, 0x23, 0x27, 0x2F
@@ -118,3 +120,39 @@ def address_operand(word: int) -> tuple[int, int] | None:
         return None
     base, layout = entry
     return (8 + ((half >> 7) & 7) if base is None else base), _bits(half, layout)
+
+
+class InsnInfo(NamedTuple):
+    """What the hart needs about the instruction at a faulting PC, derived from its bytes only."""
+
+    length: int
+    raw: bytes
+    """The instruction's own bytes (2 or 4)."""
+    operand: tuple[int, int] | None
+    """(base register, offset) of its address operand, if it accesses memory."""
+    htinst: int
+    """The transformed instruction a real hart writes to htinst (0 if none applies)."""
+    load_dest: int | None
+    """rd of an emulated integer load."""
+
+
+_INFO_CACHE: dict[bytes, InsnInfo] = {}
+_INFO_CACHE_LIMIT = 4096
+
+
+def insn_info(data: bytes) -> InsnInfo:
+    """Facts about the instruction starting `data` (2 to 4 bytes); cached by those bytes."""
+    info = _INFO_CACHE.get(data)
+    if info is None:
+        if len(_INFO_CACHE) >= _INFO_CACHE_LIMIT:
+            _INFO_CACHE.clear()
+        info = _INFO_CACHE[data] = _derive(data)
+    return info
+
+
+def _derive(data: bytes) -> InsnInfo:
+    length = 2 if data[0] & 3 != 3 else 4
+    word = int.from_bytes(data[:length], "little")
+    access = insn.access16(word) if length == 2 else insn.access32(word)
+    load_dest = access.reg if access is not None and not access.store else None
+    return InsnInfo(length, bytes(data[:length]), address_operand(word), transform(word), load_dest)

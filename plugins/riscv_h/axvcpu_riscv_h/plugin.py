@@ -5,6 +5,7 @@ from __future__ import annotations
 from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, DemoGuest, PlatformDefaults
 from axvcpu_core.hookspecs import hookimpl
 
+from .benchmarks import bench_kit
 from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig, vcpu_configs
 from .decoder import decoder_spec
 from .guests import guest_bytes
@@ -67,4 +68,5 @@ def axvcpu_arch_descriptor() -> ArchDescriptor:
         vcpu_configs=vcpu_configs,
         status_codes=SBI_STATUS,
         demo=demo_guest,
+        bench=bench_kit,
     )

@@ -13,7 +13,7 @@ AxError(InvalidData) naming `insn_bytes` when it needs them and they are missing
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,8 +52,7 @@ class RiscvTrap:
     htinst: int
     sepc: int
     hstatus: int
-    regs: Sequence[int]
-    """x0..x31: a tuple, or (on a live exit path) a lazy view of the hart's registers."""
+    regs: tuple[int, ...]
     insn_bytes: bytes
 
     def __init__(
@@ -73,8 +72,7 @@ class RiscvTrap:
         _set(self, "htinst", htinst)
         _set(self, "sepc", sepc)
         _set(self, "hstatus", hstatus)
-        live = type(regs) is not tuple and getattr(regs, "is_live_view", False)
-        _set(self, "regs", regs if type(regs) is tuple or live else tuple(regs))
+        _set(self, "regs", regs if type(regs) is tuple else tuple(regs))
         _set(self, "insn_bytes", bytes(insn_bytes))
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
@@ -85,7 +83,7 @@ class RiscvTrap:
 
     def _key(self) -> tuple[object, ...]:
         return (self.scause, self.stval, self.htval, self.htinst, self.sepc, self.hstatus,
-                tuple(self.regs), self.insn_bytes)  # fmt: skip
+                self.regs, self.insn_bytes)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RiscvTrap:

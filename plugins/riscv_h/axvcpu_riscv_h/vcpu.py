@@ -43,10 +43,9 @@ from .csrs import (
 )
 from .decoder import decode
 from .hart import PC, PRIV, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
-from .htinst import address_operand, counter_reads, is_virtual_instruction, transform
+from .htinst import InsnInfo, counter_reads, insn_info, is_virtual_instruction
 from .percpu import RiscvPerCpu
 from .record import RiscvTrap
-from .regview import RegisterView
 
 UNTIL = M64
 """An odd address the guest can never execute: emu_start never stops on it."""
@@ -76,12 +75,11 @@ class RiscvVCpu(ArchVCpu):
         uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         self._hook_counter_reads(services)
-        self._args = self.fast.batch_reader([gpr_id(i) for i in range(10, 18)])
+        self._snapshot = self.fast.batch_reader([PC, PRIV, *(gpr_id(i) for i in range(1, 32))])
         self.hstatus = HSTATUS_RESET
         self.hvip = 0
         self.hgatp = 0
         self._deadline: int | None = None  # timer deadline in ticks
-        self._tracing = services.tracing()
         self._exit: VmExit | None = None
         self._last: VmExit | None = None
         self._pending_read: tuple[int, int, int] | None = None
@@ -209,9 +207,9 @@ class RiscvVCpu(ArchVCpu):
         return exit_
 
     # ---- trap delivery ---------------------------------------------------------------------
-    def _regs(self) -> Any:
-        view = RegisterView(self.fast, self._args)
-        return view.snapshot() if self._tracing else view
+    def _regs(self) -> tuple[int, ...]:
+        """x0..x31 now (one batched read)."""
+        return (0, *self._snapshot()[2:])
 
     def _signal(self, scause: int) -> bool:
         """Report an interrupt trap (sepc = the next instruction); False if the VMM wants the exit."""
@@ -240,15 +238,13 @@ class RiscvVCpu(ArchVCpu):
 
     # ---- hooks -----------------------------------------------------------------------------
     def _on_intr(self, uc: Uc, intno: int, user_data: object) -> None:
-        pc = self.fast.reg_read(PC)
+        values = self._snapshot()
+        pc = values[0]
         if intno == 8:
-            if self.fast.reg_read(PRIV) == PRIV_U:
+            if values[1] == PRIV_U:
                 self.hart.enter_guest_trap(8, 0, pc - 4)
                 return
-            regs = self._regs()
-            if not self._tracing:
-                regs.prefetch_args()
-            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, regs, _ECALL_BYTES)
+            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, (0, *values[2:]), _ECALL_BYTES)
             if not self._signal_at(trap, pc):
                 uc.emu_stop()
             return
@@ -302,32 +298,27 @@ class RiscvVCpu(ArchVCpu):
         self._shadow_access(uc, 21, address, size)
 
     def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
-        pc = self._accessing_pc(self.fast.reg_read(PC), address)
-        trap = self._guest_page_fault(scause, address, pc)
-        if read_size is not None:
-            access_reg = self._destination(trap)
-            self._pending_read = None if access_reg is None else (access_reg, address, read_size)
-        length = 2 if trap.insn_bytes[0] & 3 != 3 else 4
-        if not self._signal_at(trap, pc + length):
+        values = self._snapshot()
+        regs = (0, *values[2:])
+        pc, info = self._locate(values[0], address, regs)
+        trap = self._access_trap(scause, address, pc, info, regs)
+        if read_size is not None and info.load_dest is not None:
+            self._pending_read = (info.load_dest, address, read_size)
+        if not self._signal_at(trap, pc + info.length):
             uc.emu_stop()
         self._pending_read = None
 
-    def _destination(self, trap: RiscvTrap) -> int | None:
-        from .insn import mem_access
+    def _access_trap(self, scause: int, address: int, pc: int, info: InsnInfo, regs: tuple[int, ...]) -> RiscvTrap:
+        """A load/store guest-page fault as an H hart reports it (GVA = GPA while vsatp is Bare)."""
+        htinst = info.htinst if self.htinst_transformed else 0
+        return RiscvTrap(scause, address, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, regs, info.raw)
 
-        access = mem_access(trap.htinst, trap.insn_bytes)
-        return None if access is None or access.store else access.reg
+    def _fetch(self, pc: int) -> InsnInfo:
+        data = self.fast.mem_read(pc, 4) if (pc & 0xFFF) <= 0xFFC else self._bytes_at(pc)
+        return insn_info(data)
 
-    def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> bool:
-        pc = self.fast.reg_read(PC)
-        if access != UC_MEM_FETCH_UNMAPPED:
-            pc = self._accessing_pc(pc, address)
-            self.hart.pc = pc
-        self._fault = (access, address, size, pc)
-        return False
-
-    def _accessing_pc(self, pc: int, address: int) -> int:
-        """The PC of the instruction accessing `address`.
+    def _locate(self, pc: int, address: int, regs: tuple[int, ...]) -> tuple[int, InsnInfo]:
+        """The instruction accessing `address`, starting the search at `pc`.
 
         Unicorn's PC inside a memory hook is sometimes the start of the translation block rather than
         the accessing instruction; registers are exact, so walk forward to the first load/store whose
@@ -335,34 +326,29 @@ class RiscvVCpu(ArchVCpu):
         """
         candidate = pc
         for _ in range(_MAX_BLOCK_WALK):
-            word = self._word_at(candidate)
-            operand = address_operand(word)
-            if operand is not None and (self.get_gpr(operand[0]) + operand[1]) & M64 == address:
-                return candidate
-            candidate += 2 if word & 3 != 3 else 4
-        return pc
+            info = self._fetch(candidate)
+            operand = info.operand
+            if operand is not None and (regs[operand[0]] + operand[1]) & M64 == address:
+                return candidate, info
+            candidate += info.length
+        return pc, self._fetch(pc)
+
+    def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> bool:
+        self._fault = (access, address, size, self.fast.reg_read(PC))
+        return False
 
     def _unmapped_access(self) -> bool:
         """Report a guest access to unmapped guest-physical memory (stop/restart path)."""
         assert self._fault is not None
         access, address, _size, pc = self._fault
         self._fault = None
-        scause = _MEM_CAUSE.get(access, 21)
-        if scause == 20:
-            trap = RiscvTrap(20, address, address >> 2, 0, address, self.hstatus | HSTATUS_GVA, self._regs(), b"")
+        regs = self._regs()
+        if access == UC_MEM_FETCH_UNMAPPED:
+            trap = RiscvTrap(20, address, address >> 2, 0, address, self.hstatus | HSTATUS_GVA, regs, b"")
         else:
-            trap = self._guest_page_fault(scause, address, pc)
+            pc, info = self._locate(pc, address, regs)
+            trap = self._access_trap(_MEM_CAUSE.get(access, 21), address, pc, info, regs)
         return self._signal_at(trap, None)
-
-    def _guest_page_fault(self, scause: int, address: int, pc: int) -> RiscvTrap:
-        data = self.fast.mem_read(pc, 4) if (pc & 0xFFF) <= 0xFFC else self._bytes_at(pc)
-        length = 2 if data[0] & 3 != 3 else 4
-        word = int.from_bytes(data[:length], "little")
-        htinst = transform(word) if self.htinst_transformed else 0
-        stval = address  # with vsatp = Bare the GVA is the GPA; page offsets always agree
-        return RiscvTrap(
-            scause, stval, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, self._regs(), data[:length]
-        )
 
     # ---- helpers ---------------------------------------------------------------------------
     def _bytes_at(self, pc: int) -> bytes:

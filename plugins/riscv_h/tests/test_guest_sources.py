@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_every_source_has_committed_outputs() -> None:
 
 
 def test_missing_tool_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
     assert not build.have_toolchain()
     with pytest.raises(build.ToolchainMissing, match="binutils-riscv64-linux-gnu"):
         build.tool("as")
@@ -114,10 +115,12 @@ def test_names_are_not_paths() -> None:
 def test_demo_symbols_and_layout() -> None:
     info = guests.guest_info("demo")
     symbols = info["symbols"]
-    for sym in ("secondary_entry", "trap_entry", "console_lock", "nharts", "up_count", "reply_count",
-                "hypercall_result", "timer_deadline", "timer_tick", "timer_fired", "stack_base", "stack_top"):  # fmt: skip
-        assert sym in symbols
-    assert symbols["secondary_entry"] % 4 == 0 and symbols["trap_entry"] % 4 == 0
+    expected = ["_start", "secondary_entry", "trap_entry", "console_lock", "nharts", "up_count", "reply_count",
+                "ipi_from", "hypercall_result", "timer_deadline", "timer_tick", "timer_fired", "stack_base",
+                "stack_top"]  # fmt: skip
+    assert sorted(symbols) == sorted(expected)
+    assert symbols["secondary_entry"] % 4 == 0
+    assert symbols["trap_entry"] % 4 == 0
     consts = info["constants"]
     assert symbols["stack_top"] - symbols["stack_base"] == consts["MAX_HARTS"] * consts["STACK_SIZE"]
     assert symbols["stack_top"] == info["image_size"]  # the stacks are inside the flat image

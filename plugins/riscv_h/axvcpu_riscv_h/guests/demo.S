@@ -25,12 +25,18 @@
 #   5. HVC hypercall nr 1 ("sum") with a0..a5 = 1..6, print the result (in decimal, from a0);
 #   6. program the timer 1 ms ahead (rdtime + 10000 at 10 MHz), take the supervisor timer
 #      interrupt in trap_entry, print the tick the handler read;
-#   7. wait until hart_get_status reports every secondary STOPPED, print, SRST shutdown;
+#   7. wait until hart_get_status reports every secondary STOPPED (or an error for it), print,
+#      SRST shutdown;
 #      if that returns: print "poweroff failed" and halt in a wfi loop.
 # Each secondary K (entered with a0 = K, a1 = opaque):
 #   prints "hart K up" (or "hart K up (bad opaque)"), enables SSIE, increments up_count, sends
 #   hart 0 a doorbell IPI, waits in wfi (sstatus.SIE = 0) until sip.SSIP is set, clears it, prints
 #   "hart K got IPI from hart 0", increments reply_count, sends hart 0 an IPI, then HSM hart_stop.
+#
+# Errors: if hart_start, send_ipi or set_timer fails, the hart prints
+# "demo: <call> failed ... <hart>: SBI error 0x<16 hex digits>" and powers off; an unexpected
+# exception prints "demo: unexpected exception, scause <n>, sepc 0x<hex>" and powers off.
+# A boot hart other than hart 0 prints "demo: the boot hart must be hart 0" and powers off.
 #
 # Waiting primitive (wait_for): clear sip.SSIP, read the counter, stop if it reached the target,
 # else wfi. A signaller updates the counter *before* sending the IPI, so no wake-up is lost.
@@ -112,7 +118,10 @@ _start:
     li      a2, OPAQUE_BASE
     add     a2, a2, s2
     sbi_call SBI_EXT_HSM, SBI_HSM_HART_START
-    bnez    a0, start_failed
+    mv      a2, a0
+    lla     a0, str_start_failed
+    mv      a1, s2
+    bnez    a2, fail_with
     lla     a0, up_count
     mv      a1, s2
     call    wait_for
@@ -128,6 +137,10 @@ _start:
     sll     a0, a0, s2                      # hart_mask = 1 << K
     li      a1, 0                           # hart_mask_base = 0
     sbi_call SBI_EXT_IPI, SBI_IPI_SEND_IPI
+    mv      a2, a0
+    lla     a0, str_ipi_failed
+    mv      a1, s2
+    bnez    a2, fail_with
     lla     a0, reply_count
     mv      a1, s2
     call    wait_for
@@ -162,6 +175,10 @@ _start:
     sd      s3, 0(t0)
     mv      a0, s3
     sbi_call SBI_EXT_TIME, SBI_TIME_SET_TIMER
+    mv      a2, a0
+    lla     a0, str_timer_failed
+    mv      a1, s0
+    bnez    a2, fail_with
     li      t0, SIE_STIE
     csrs    sie, t0
     # Check the flag with SIE = 0, so the interrupt cannot slip in between the check and the wfi;
@@ -205,15 +222,20 @@ power_off:
     call    lock_release
     halt_forever
 
-# hart_start(K) failed: s2 = K, a0 = the SBI error. Report it and power off.
-start_failed:
-    mv      s3, a0
+# fail_with(a0 = message, a1 = hart id, a2 = SBI error), jumped to from any hart when an SBI call
+# the hand-shake depends on fails: print "demo: <message> <hart id>: SBI error <hex>", power off.
+fail_with:
+    mv      s5, a0
+    mv      s6, a1
+    mv      s7, a2
     call    lock_acquire
-    print_str str_hart
-    mv      a0, s2
+    print_str str_demo
+    mv      a0, s5
+    call    puts
+    mv      a0, s6
     call    put_dec
-    print_str str_start_failed
-    mv      a0, s3
+    print_str str_sbi_error
+    mv      a0, s7
     call    put_hex
     print_str str_newline
     call    lock_release
@@ -259,6 +281,10 @@ secondary_entry:
     li      a0, 1
     li      a1, 0
     sbi_call SBI_EXT_IPI, SBI_IPI_SEND_IPI
+    mv      a2, a0
+    lla     a0, str_reply_failed
+    mv      a1, s0
+    bnez    a2, fail_with
 
     # Wait for hart 0's IPI: sstatus.SIE stays 0, wfi returns once SSIP is pending (SSIE = 1).
 2:  wfi
@@ -284,6 +310,10 @@ secondary_entry:
     li      a0, 1
     li      a1, 0
     sbi_call SBI_EXT_IPI, SBI_IPI_SEND_IPI
+    mv      a2, a0
+    lla     a0, str_reply_failed
+    mv      a1, s0
+    bnez    a2, fail_with
     csrw    sie, zero
     sbi_call SBI_EXT_HSM, SBI_HSM_HART_STOP
     # hart_stop returned: it failed.
@@ -452,7 +482,12 @@ str_timer:          .asciz "timer interrupt at tick "
 str_early:          .asciz " (before its deadline!)"
 str_all_stopped:    .asciz "all harts stopped, powering off\n"
 str_poweroff_failed: .asciz "poweroff failed\n"
-str_start_failed:   .asciz " failed to start: SBI error "
+str_demo:           .asciz "demo: "
+str_start_failed:   .asciz "hart_start failed for hart "
+str_ipi_failed:     .asciz "send_ipi failed for hart "
+str_timer_failed:   .asciz "set_timer failed on hart "
+str_reply_failed:   .asciz "send_ipi to hart 0 failed on hart "
+str_sbi_error:      .asciz ": SBI error "
 str_stop_failed:    .asciz ": hart_stop failed\n"
 str_not_hart0:      .asciz "demo: the boot hart must be hart 0\n"
 str_fatal:          .asciz "demo: unexpected exception, scause "
