@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import time
@@ -48,8 +49,8 @@ def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], No
         count = iterations[name]
         work = count * (program.insns_per_iteration if unit != 1.0 else program.exits_per_iteration)
         say(f"{name}: {count:,} iterations under the VMM and on bare Unicorn")
-        ours = work / _best(lambda: _vmm_seconds(arch, kit, program, count, name)) / unit
-        bare = work / _best(lambda: _bare_seconds(kit, program, count, name)) / unit
+        ours = work / _best(functools.partial(_vmm_seconds, arch, kit, program, count, name)) / unit
+        bare = work / _best(functools.partial(_bare_seconds, kit, program, count, name)) / unit
         stem = key.removesuffix("_per_s")
         out[key] = round(ours, 3)
         out[f"{stem}_bare"] = round(bare, 3)

@@ -228,8 +228,13 @@ def decode(arch: LoadedArch, record: str | None) -> None:
 @main.command()
 @arch_option(required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
-@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="Multiply every iteration count (smaller is quicker and noisier).")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.001),
+    default=1.0,
+    show_default=True,
+    help="Multiply every iteration count (smaller is quicker and noisier).",
+)
 def bench(arch: LoadedArch, as_json: bool, scale: float) -> None:
     """Measure an arch's guest speed and exit paths against bare Unicorn in the same run.
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from .benchkit import BenchKit
-
     from .services import VmmServices
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -176,8 +175,11 @@ class ArchDescriptor:
             found.append("capabilities list exits but the descriptor has no decoder")
         if self.vcpu_class is not None and self.vcpu_configs is None:
             found.append("a descriptor with a vcpu_class needs vcpu_configs")
-        found += [f"cpu_up register {k!r} must be 'cpu_id' or 'arg'" for k in self.registers.cpu_up
-                  if k not in ("cpu_id", "arg")]
+        found += [
+            f"cpu_up register {k!r} must be 'cpu_id' or 'arg'"
+            for k in self.registers.cpu_up
+            if k not in ("cpu_id", "arg")
+        ]
         return found
 
 

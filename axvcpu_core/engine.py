@@ -58,7 +58,9 @@ def new_uc(arch: int, mode: int, cpu_model: int | None = None) -> Uc:
         if cpu_model is not None:
             uc.ctl_set_cpu_model(cpu_model)
     except UcError as err:
-        raise AxError(AxErrorKind.Unsupported, f"cannot create a Unicorn CPU (arch {arch}, mode {mode}): {err}") from err
+        raise AxError(
+            AxErrorKind.Unsupported, f"cannot create a Unicorn CPU (arch {arch}, mode {mode}): {err}"
+        ) from err
     return uc
 
 

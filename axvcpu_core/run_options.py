@@ -43,7 +43,8 @@ def _from_file(options: RunOptions) -> VmSpec:
     assert options.spec_file is not None
     if options.image is not None or options.memory is not None or options.load_addr is not None:
         raise AxError(
-            AxErrorKind.InvalidInput, "--image, --load-addr and --memory apply without a spec; put them in the spec file"
+            AxErrorKind.InvalidInput,
+            "--image, --load-addr and --memory apply without a spec; put them in the spec file",
         )
     from .spec import read_spec_file
 

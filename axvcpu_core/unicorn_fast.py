@@ -28,7 +28,7 @@ _mem_write.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_char_p, ctypes
 class FastUc:
     """Register and memory access to one `Uc` without the binding's per-call overhead."""
 
-    __slots__ = ("_handle", "_value", "_ref", "_mem", "uc")
+    __slots__ = ("_handle", "_mem", "_ref", "_value", "uc")
 
     def __init__(self, uc: Uc) -> None:
         self.uc = uc

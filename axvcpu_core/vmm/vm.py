@@ -132,7 +132,8 @@ class Vm:
         return windows
 
     def _create_vcpus(self) -> None:
-        assert self.arch.vcpu_class is not None and self.arch.vcpu_configs is not None
+        assert self.arch.vcpu_class is not None
+        assert self.arch.vcpu_configs is not None
         entry = self.spec.entry if self.spec.entry is not None else self.spec.memory[0].base
         root = EPT_ROOT_BASE + self.vm_id * 0x10_0000
         self.slots = []
@@ -256,7 +257,7 @@ class Vm:
         return self.spec.vcpus
 
     def vcpu_status(self, vcpu_id: int) -> str:
-        """"started" (running or halted) or "stopped"; AxError(NotFound) for an unknown id."""
+        """ "started" (running or halted) or "stopped"; AxError(NotFound) for an unknown id."""
         if not 0 <= vcpu_id < len(self.slots):
             raise AxError(AxErrorKind.NotFound, f"VM {self.vm_id} has no vCPU {vcpu_id}")
         return STOPPED if self.slots[vcpu_id].status == STOPPED else STARTED
@@ -336,7 +337,8 @@ class Vm:
         return self._stop is None
 
     def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:
-        assert self._trace is not None and self.arch.decoder is not None
+        assert self._trace is not None
+        assert self.arch.decoder is not None
         line = {
             "seq": self._seq,
             "vcpu": vcpu_id,

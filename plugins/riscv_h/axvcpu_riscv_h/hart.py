@@ -18,7 +18,7 @@ from axvcpu_core.unicorn_fast import FastUc
 
 from .csrs import MEDELEG, MIDELEG, MSTATUS_FS_INITIAL, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP
 
-X0 = rc.UC_RISCV_REG_X0
+X0: int = rc.UC_RISCV_REG_X0
 PC = rc.UC_RISCV_REG_PC
 PRIV = rc.UC_RISCV_REG_PRIV
 MIP = rc.UC_RISCV_REG_MIP

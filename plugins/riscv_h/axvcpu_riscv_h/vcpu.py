@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any, Self
 
 from pydantic import BaseModel
-from unicorn import UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_UNMAPPED, UC_QUERY_TIMEOUT, Uc, UcError
+from unicorn import (
+    UC_HOOK_CODE,
+    UC_HOOK_INSN_INVALID,
+    UC_HOOK_INTR,
+    UC_HOOK_MEM_UNMAPPED,
+    UC_QUERY_TIMEOUT,
+    Uc,
+    UcError,
+)
 from unicorn import riscv_const as rc
 from unicorn.unicorn_const import UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED
 
@@ -68,7 +76,9 @@ class RiscvVCpu(ArchVCpu):
         self.hart_id = vcpu_id if config.hart_id is None else config.hart_id
         self.services = services
         self.htinst_transformed = config.htinst == "transformed"
-        self.hart = UnicornHart(services.guest_memory(), services.device_windows(), self._on_mem_read, self._on_mem_write)
+        self.hart = UnicornHart(
+            services.guest_memory(), services.device_windows(), self._on_mem_read, self._on_mem_write
+        )
         self.fast = self.hart.fast
         uc = self.hart.uc
         uc.hook_add(UC_HOOK_INTR, self._on_intr)
@@ -92,7 +102,9 @@ class RiscvVCpu(ArchVCpu):
     def new(cls, vm_id: int, vcpu_id: int, config: BaseModel, services: VmmServices) -> Self:
         """Create the hart in the SBI boot state: a0 = hart id, a1 = DTB, VS-mode, vsatp = 0."""
         if not isinstance(config, RiscvCreateConfig):
-            raise AxError(AxErrorKind.InvalidInput, f"riscv64 vCPUs need a RiscvCreateConfig, got {type(config).__name__}")
+            raise AxError(
+                AxErrorKind.InvalidInput, f"riscv64 vCPUs need a RiscvCreateConfig, got {type(config).__name__}"
+            )
         return cls(vm_id, vcpu_id, config, services)
 
     def set_entry(self, entry: GuestPhysAddr) -> None:
@@ -110,7 +122,9 @@ class RiscvVCpu(ArchVCpu):
     def setup(self, config: BaseModel) -> None:
         """No further setup: the reset state is fixed (riscv-h.md §9)."""
         if not isinstance(config, RiscvSetupConfig):
-            raise AxError(AxErrorKind.InvalidInput, f"riscv64 setup needs a RiscvSetupConfig, got {type(config).__name__}")
+            raise AxError(
+                AxErrorKind.InvalidInput, f"riscv64 setup needs a RiscvSetupConfig, got {type(config).__name__}"
+            )
 
     def bind(self) -> None:
         """Load the vCPU on the hart: flush the simulated translation caches."""
@@ -190,7 +204,9 @@ class RiscvVCpu(ArchVCpu):
         if self._word_at(pc - 4) == WFI:
             if self._interrupt_ready():
                 return None  # WFI completes at once: an enabled interrupt is pending
-            if not self._signal_at(RiscvTrap(22, WFI, 0, 0, (pc - 4) & M64, self.hstatus, self._regs(), _word(WFI)), pc):
+            if not self._signal_at(
+                RiscvTrap(22, WFI, 0, 0, (pc - 4) & M64, self.hstatus, self._regs(), _word(WFI)), pc
+            ):
                 return self._take_exit()
             return None
         if self._timer_due():

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axvcpu_riscv_h.guests import guest_bytes, guest_info
 
 from axvcpu_core import AxError
 from axvcpu_core.spec import VmSpec
 from axvcpu_core.vmm import Console, RunResult, Vm
-from axvcpu_riscv_h.guests import guest_bytes, guest_info
 
 RAM = 0x8000_0000
 SCRATCH = 0x1000_1000
@@ -56,8 +56,13 @@ def run_guest(
             "images": [{"file": str(image), "load_addr": RAM}],
             "devices": [
                 {"kind": "ns16550a", "base": 0x1000_0000, "size": 0x100},
-                {"kind": "scratch", "base": SCRATCH, "size": 0x1000, "access": scratch_access,
-                 "options": {"fill": FILL}},
+                {
+                    "kind": "scratch",
+                    "base": SCRATCH,
+                    "size": 0x1000,
+                    "access": scratch_access,
+                    "options": {"fill": FILL},
+                },
             ],
             "arch_config": arch_config or {},
             "limits": limits or {"max_exits": 10_000, "timeout": 20},
@@ -147,11 +152,20 @@ def test_csr_accesses_become_sysreg_exits_and_time_is_served_inside(tmp_path: Pa
     assert run.result.reason == "poweroff"
     symbols = guest_info("csr")["symbols"]
     [read] = [line for line in run.trace if line["exit"]["kind"] == "SysRegRead"]
-    assert read["exit"] == {"kind": "SysRegRead", "addr": 0xC00, "reg": 10, "next_pc": RAM + symbols["insn_rdcycle"] + 4}
+    assert read["exit"] == {
+        "kind": "SysRegRead",
+        "addr": 0xC00,
+        "reg": 10,
+        "next_pc": RAM + symbols["insn_rdcycle"] + 4,
+    }
     assert read["trap"]["scause"] == 22
     [write] = run.exits("SysRegWrite")
-    assert write == {"kind": "SysRegWrite", "addr": 0x600, "value": 0x12345678,
-                     "next_pc": RAM + symbols["insn_csrw_hstatus"] + 4}
+    assert write == {
+        "kind": "SysRegWrite",
+        "addr": 0x600,
+        "value": 0x12345678,
+        "next_pc": RAM + symbols["insn_csrw_hstatus"] + 4,
+    }
     [time_read] = [line for line in run.trace if line["pc"] == RAM + symbols["insn_rdtime"]]
     assert time_read["exit"]["kind"] == "Nothing"
     assert run.result_word("csr", 0) == 0  # the VMM completed the cycle read with 0
@@ -198,11 +212,17 @@ def test_cpu_up_down_broadcast_ipi_and_reset(tmp_path: Path) -> None:
     assert run.result.exit_status == 3
     symbols = guest_info("cpu")["symbols"]
     [up, *_] = run.exits("CpuUp")
-    assert up == {"kind": "CpuUp", "target_cpu": 1, "entry_point": RAM + symbols["secondary"],
-                  "arg": guest_info("cpu")["constants"]["CPU_OPAQUE"], "next_pc": RAM + symbols["insn_hart_start"] + 4}
+    assert up == {
+        "kind": "CpuUp",
+        "target_cpu": 1,
+        "entry_point": RAM + symbols["secondary"],
+        "arg": guest_info("cpu")["constants"]["CPU_OPAQUE"],
+        "next_pc": RAM + symbols["insn_hart_start"] + 4,
+    }
     assert run.exits("CpuDown")[0]["state"] == 0
     ipi = run.exits("SendIPI")[0]
-    assert ipi["send_to_all"] and ipi["send_to_self"]
+    assert ipi["send_to_all"]
+    assert ipi["send_to_self"]
     assert run.exits("SystemDown")[0]["reset"] is True
     assert run.result.stats.resets >= 1
 
@@ -221,8 +241,13 @@ def test_an_image_larger_than_ram_is_a_spec_error(tmp_path: Path) -> None:
     image = tmp_path / "big.bin"
     image.write_bytes(bytes(0x2000))
     with pytest.raises(AxError, match="not inside one RAM region"):
-        VmSpec.from_data({"arch": "riscv64", "memory": [{"base": RAM, "size": "4KiB"}],
-                          "images": [{"file": str(image), "load_addr": RAM}]})
+        VmSpec.from_data(
+            {
+                "arch": "riscv64",
+                "memory": [{"base": RAM, "size": "4KiB"}],
+                "images": [{"file": str(image), "load_addr": RAM}],
+            }
+        )
 
 
 def test_trace_replays_through_the_decoder(tmp_path: Path) -> None:
