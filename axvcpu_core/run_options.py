@@ -36,6 +36,9 @@ def build_spec(options: RunOptions, workdir: Path) -> VmSpec:
         return _from_file(options)
     if options.arch is None:
         raise AxError(AxErrorKind.InvalidInput, "give a VM spec file or --arch (see `axvcpu arches`)")
+    from .vmm.vm import require_vcpu_model
+
+    require_vcpu_model(options.arch.descriptor)
     return VmSpec.from_data(_default_data(options, options.arch, workdir), source="from the command line")
 
 

@@ -67,6 +67,16 @@ class StopRun(Exception):
         self.message = message
 
 
+def require_vcpu_model(arch: ArchDescriptor) -> None:
+    """AxError(Unsupported) unless the arch plugin can run guests."""
+    if arch.vcpu_class is None or arch.vcpu_configs is None:
+        features = ", ".join(sorted(arch.capabilities.features)) or "none"
+        raise AxError(
+            AxErrorKind.Unsupported,
+            f"arch {arch.name} cannot run guests yet: its plugin has no vCPU model (features: {features})",
+        )
+
+
 class Vm:
     """A VM: memory, devices, vCPUs on simulated physical CPUs, and the services they use."""
 
@@ -81,7 +91,7 @@ class Vm:
         self.spec = spec
         self.vm_id = vm_id
         self.arch = spec.loaded_arch.descriptor
-        self._require_vcpu_model(self.arch)
+        require_vcpu_model(self.arch)
         self.console = console if console is not None else Console()
         self.clock = VirtualClock()
         self.stats = RunStats()
@@ -105,15 +115,6 @@ class Vm:
         self.slots: list[VCpuSlot] = []
         self._next = 0
         self._scheduled: list[tuple[int, int, int]] = []
-
-    @staticmethod
-    def _require_vcpu_model(arch: ArchDescriptor) -> None:
-        if arch.vcpu_class is None or arch.vcpu_configs is None:
-            features = ", ".join(sorted(arch.capabilities.features)) or "none"
-            raise AxError(
-                AxErrorKind.Unsupported,
-                f"arch {arch.name} cannot run guests yet: its plugin has no vCPU model (features: {features})",
-            )
 
     # ---- construction ----------------------------------------------------------------------
     def _load_images(self) -> None:
