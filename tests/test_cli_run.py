@@ -67,7 +67,9 @@ def test_run_with_a_spec_file_and_overrides(tmp_path: Path) -> None:
 
     (tmp_path / "loop.bin").write_bytes(guest_bytes("loop"))
     spec = tmp_path / "vm.yaml"
-    spec.write_text("arch: riscv\nmemory: [{base: 0x80000000, size: 1MiB}]\nimages: [{file: loop.bin, load_addr: 0x80000000}]\n")
+    spec.write_text(
+        "arch: riscv\nmemory: [{base: 0x80000000, size: 1MiB}]\nimages: [{file: loop.bin, load_addr: 0x80000000}]\n"
+    )
     code, _, err = invoke("run", str(spec), "--timeout", "0.2", "--json")
     assert code == 3
     assert json.loads(err)["reason"] == "timeout"
@@ -135,8 +137,19 @@ def test_bench_reports_every_key_with_ratios() -> None:
     code, out, err = invoke("bench", "--arch", "riscv64", "--scale", "0.01", "--json")
     assert code == 0, err
     results = json.loads(out)
-    for key in ("mips", "mips_bare", "mips_ratio", "mmio_write_per_s", "mmio_write_ratio", "mmio_read_per_s",
-                "mmio_read_ratio", "hypercall_per_s", "hypercall_ratio", "decode_per_s", "load_store_mips_ratio"):
+    for key in (
+        "mips",
+        "mips_bare",
+        "mips_ratio",
+        "mmio_write_per_s",
+        "mmio_write_ratio",
+        "mmio_read_per_s",
+        "mmio_read_ratio",
+        "hypercall_per_s",
+        "hypercall_ratio",
+        "decode_per_s",
+        "load_store_mips_ratio",
+    ):
         assert results[key] > 0, key
     assert results["mips_ratio"] == pytest.approx(results["mips"] / results["mips_bare"], rel=0.01)
     assert "bench: compute" in err
