@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .descriptor import ArchDescriptor
+    from .exits import VmExit
+    from .vmm.devices import DeviceFactory
 
 PROJECT_NAME = "axvcpu"
 ENTRY_POINT_GROUP = "axvcpu.arch"
@@ -27,3 +31,13 @@ REQUIRED_HOOKS = ("axvcpu_arch_descriptor",)
 @hookspec
 def axvcpu_arch_descriptor() -> ArchDescriptor:  # type: ignore[empty-body]
     """Return the plugin's architecture descriptor (required, called once at load)."""
+
+
+@hookspec
+def axvcpu_device_models() -> Mapping[str, DeviceFactory]:  # type: ignore[empty-body]
+    """Optional: device models by spec `kind` (factory(options, console) -> device with read/write)."""
+
+
+@hookspec
+def axvcpu_exit_observed(vm_id: int, vcpu_id: int, pc: int, exit: VmExit) -> None:
+    """Optional: called for every exit of every VM (tracing, statistics). Costs a call per exit."""

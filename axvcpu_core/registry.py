@@ -133,6 +133,18 @@ class ArchRegistry:
     def _fail(self, name: str, distribution: str, reason: str) -> None:
         self.failures.append(PluginFailure(name, distribution, reason))
 
+    def device_models(self) -> dict[str, Any]:
+        """Device factories contributed by plugins through `axvcpu_device_models`."""
+        models: dict[str, Any] = {}
+        for result in self.manager.hook.axvcpu_device_models():
+            models.update(result)
+        return models
+
+    def exit_observers(self) -> Any | None:
+        """The `axvcpu_exit_observed` hook caller, or None when no plugin observes exits."""
+        caller = self.manager.hook.axvcpu_exit_observed
+        return caller if caller.get_hookimpls() else None
+
     def resolve(self, name: str) -> LoadedArch:
         """The arch named `name` or one of its aliases (case-insensitive); AxError(NotFound) otherwise."""
         canonical = self._names.get(name.strip().lower())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ..errors import AxError, AxErrorKind
@@ -101,13 +101,14 @@ BUILTIN_DEVICES: dict[str, DeviceFactory] = {
 """Device models every VM can use, by spec `kind`."""
 
 
-def make_device(kind: str, options: dict[str, Any], console: Console) -> Device:
-    """Build a device model by kind; AxError(NotFound) lists the known kinds."""
-    factory = BUILTIN_DEVICES.get(kind)
+def make_device(
+    kind: str, options: dict[str, Any], console: Console, extra: Mapping[str, DeviceFactory] | None = None
+) -> Device:
+    """Build a device model by kind (built-in or from a plugin); AxError(NotFound) lists the known kinds."""
+    models = {**BUILTIN_DEVICES, **(extra or {})}
+    factory = models.get(kind)
     if factory is None:
-        raise AxError(
-            AxErrorKind.NotFound, f"unknown device kind {kind!r}; known kinds: {', '.join(sorted(BUILTIN_DEVICES))}"
-        )
+        raise AxError(AxErrorKind.NotFound, f"unknown device kind {kind!r}; known kinds: {', '.join(sorted(models))}")
     try:
         return factory(options, console)
     except (TypeError, ValueError) as err:

@@ -40,6 +40,7 @@ from ..exits import (
 )
 from ..percpu import PerCpu
 from ..physcpu import running_on
+from ..registry import ArchRegistry, default_registry
 from ..spec import VmSpec
 from ..vcpu import VCpu, VCpuState
 from .clock import VirtualClock
@@ -87,6 +88,7 @@ class Vm:
         trace: IO[str] | None = None,
         vm_id: int = 0,
         warn: Callable[[str], None] | None = None,
+        registry: ArchRegistry | None = None,
     ) -> None:
         self.spec = spec
         self.vm_id = vm_id
@@ -106,6 +108,8 @@ class Vm:
         for region in spec.memory:
             self.memory.add_region(region.base, region.size, region.mapping_flags, region.name)
         self._load_images()
+        self._registry = registry if registry is not None else default_registry()
+        self._observers = self._registry.exit_observers()
         self.mmio = Bus("MMIO", self.warn)
         self.ports = Bus("port", self.warn)
         self._windows = self._attach_devices()
@@ -125,7 +129,7 @@ class Vm:
     def _attach_devices(self) -> list[DeviceWindow]:
         windows = []
         for dev in self.spec.devices:
-            device = make_device(dev.kind, dev.options, self.console)
+            device = make_device(dev.kind, dev.options, self.console, self._registry.device_models())
             bus = self.mmio if dev.bus == "mmio" else self.ports
             bus.add(dev.base, dev.size, device)
             if dev.bus == "mmio":
@@ -328,6 +332,8 @@ class Vm:
         self._seq += 1
         if self._trace is not None:
             self._write_trace(vcpu_id, pc, trap, decoded)
+        if self._observers is not None:
+            self._observers(vm_id=self.vm_id, vcpu_id=vcpu_id, pc=pc, exit=exit_)
         handler = _FAST.get(type(exit_))
         if handler is None:
             slot.pending = exit_
