@@ -13,6 +13,7 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .conformance_kit import ScenarioEntry
     from .descriptor import ArchDescriptor
     from .exits import VmExit
     from .vmm.devices import DeviceFactory
@@ -41,3 +42,8 @@ def axvcpu_device_models() -> Mapping[str, DeviceFactory]:  # type: ignore[empty
 @hookspec
 def axvcpu_exit_observed(vm_id: int, vcpu_id: int, pc: int, exit: VmExit) -> None:
     """Optional: called for every exit of every VM (tracing, statistics). Costs a call per exit."""
+
+
+@hookspec
+def axvcpu_conformance_guests() -> Mapping[str, ScenarioEntry]:  # type: ignore[empty-body]
+    """Optional: the plugin's guest (or reason for lacking one) for each conformance scenario."""

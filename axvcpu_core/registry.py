@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata as metadata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -29,6 +29,8 @@ class LoadedArch:
     plugin_name: str
     distribution: str
     version: str
+    plugin: object = field(default=None, compare=False, repr=False)
+    """The registered plugin object (its other hooks are called on it alone)."""
 
     @property
     def name(self) -> str:
@@ -101,7 +103,7 @@ class ArchRegistry:
             self.manager.unregister(plugin)
             self._fail(name, distribution, problem)
             return None
-        loaded = LoadedArch(descriptor, name, distribution, version)
+        loaded = LoadedArch(descriptor, name, distribution, version, plugin)
         self._arches[descriptor.name] = loaded
         for key in (descriptor.name, *descriptor.aliases):
             self._names[key.lower()] = descriptor.name
@@ -144,6 +146,13 @@ class ArchRegistry:
         """The `axvcpu_exit_observed` hook caller, or None when no plugin observes exits."""
         caller = self.manager.hook.axvcpu_exit_observed
         return caller if caller.get_hookimpls() else None
+
+    def conformance_guests(self, arch: LoadedArch) -> dict[str, Any]:
+        """The arch plugin's `axvcpu_conformance_guests` answer ({} when it has none)."""
+        for impl in self.manager.hook.axvcpu_conformance_guests.get_hookimpls():
+            if impl.plugin is arch.plugin:
+                return dict(impl.function())
+        return {}
 
     def resolve(self, name: str) -> LoadedArch:
         """The arch named `name` or one of its aliases (case-insensitive); AxError(NotFound) otherwise."""
