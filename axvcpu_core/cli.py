@@ -252,6 +252,22 @@ def bench(arch: LoadedArch, as_json: bool, scale: float) -> None:
         click.echo(f"{key:<{width}}  {value:,}" if isinstance(value, float) else f"{key:<{width}}  {value}")
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--arch", "-a", "arch_name", required=True, metavar="ARCH", help="The arch plugin to test.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def conformance(arch_name: str, pytest_args: tuple[str, ...]) -> None:
+    """Run the shared conformance suite against an arch plugin; extra arguments go to pytest.
+
+    Prints a capability report (scenario x result) at the end; `--axvcpu-json FILE` writes it as
+    JSON, `--axvcpu-plugin MODULE[:ATTR]` adds a plugin that is not installed. The exit status is
+    pytest's (0 when everything the plugin supports passed).
+    """
+    import pytest
+
+    args = ["--pyargs", "axvcpu_core.conformance", "--axvcpu-arch", arch_name, "-p", "no:cacheprovider", *pytest_args]
+    sys.exit(int(pytest.main(args)))
+
+
 def run_main() -> None:
     """Console-script entry point that never shows a traceback for broken pipes."""
     try:

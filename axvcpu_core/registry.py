@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import importlib.metadata as metadata
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pluggy
 
@@ -151,7 +152,7 @@ class ArchRegistry:
         """The arch plugin's `axvcpu_conformance_guests` answer ({} when it has none)."""
         for impl in self.manager.hook.axvcpu_conformance_guests.get_hookimpls():
             if impl.plugin is arch.plugin:
-                return dict(impl.function())
+                return dict(cast(Mapping[str, Any], impl.function()))
         return {}
 
     def resolve(self, name: str) -> LoadedArch:

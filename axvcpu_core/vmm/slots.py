@@ -24,6 +24,8 @@ class VCpuSlot:
     """An exit `run()` returned that the run loop still has to complete."""
     exits: collections.Counter[str] = field(default_factory=collections.Counter)
     """Exits of this vCPU by kind."""
+    slice_exits: int = 0
+    """Exits in the current scheduling slice."""
 
     @property
     def arch(self) -> ArchVCpu:

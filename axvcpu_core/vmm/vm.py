@@ -52,6 +52,9 @@ from .slots import HALTED, STARTED, STOPPED, VCpuSlot
 
 SLICE_INSTRUCTIONS = 20_000
 """Instructions per round-robin slice when several vCPUs share the loop (or instructions are counted)."""
+SLICE_EXITS = 200
+"""Exits per slice when several vCPUs share the loop, so a vCPU polling with hypercalls cannot starve
+the one it waits for."""
 RUN_BOUND_NS = 100_000_000
 """Longest single guest run, so Ctrl-C and the wall-clock limit are noticed."""
 EPT_ROOT_BASE = 0x10_0000_0000
@@ -158,7 +161,6 @@ class Vm:
                 with running_on(slot.pcpu):
                     slot.vcpu.unbind()
         self.slots = []
-        gc.collect()
 
     # ---- running ---------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -171,6 +173,7 @@ class Vm:
                 with running_on(cpu_id):
                     percpu.hardware_enable()
             self._create_vcpus()
+            self.clock = VirtualClock()  # guest time starts with the guest
             loop_started = time.perf_counter()
             try:
                 reason, message = self._loop()
@@ -184,6 +187,7 @@ class Vm:
             reason, message = "interrupted", "interrupted by the user"
         finally:
             self._drop_vcpus()
+            gc.collect()  # hooks form cycles with the vCPUs; free the Unicorn instances now
             for percpu in self.percpus:
                 percpu.close()
             self.stats.wall_seconds = time.perf_counter() - started
@@ -195,6 +199,7 @@ class Vm:
             if slot is None:
                 self._idle()
                 continue
+            slot.slice_exits = 0
             with running_on(slot.pcpu):
                 slot.vcpu.run()
             pending, slot.pending = slot.pending, None
@@ -341,6 +346,9 @@ class Vm:
         handler(self, slot, exit_)
         if self._max_exits is not None and self._seq >= self._max_exits:
             self._stop = StopRun("max_exits", f"the run reached its limit of {self._max_exits} exits")
+        slot.slice_exits += 1
+        if slot.slice_exits >= SLICE_EXITS and len(self.slots) > 1:
+            return False  # completed; yield so the other vCPUs run
         return self._stop is None
 
     def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:

@@ -134,6 +134,8 @@ class InsnInfo(NamedTuple):
     """The transformed instruction a real hart writes to htinst (0 if none applies)."""
     load_dest: int | None
     """rd of an emulated integer load."""
+    is_amo: bool
+    """An LR/SC/AMO: a real hart reports its faults as store/AMO faults (cause 23)."""
 
 
 _INFO_CACHE: dict[bytes, InsnInfo] = {}
@@ -155,4 +157,5 @@ def _derive(data: bytes) -> InsnInfo:
     word = int.from_bytes(data[:length], "little")
     access = insn.access16(word) if length == 2 else insn.access32(word)
     load_dest = access.reg if access is not None and not access.store else None
-    return InsnInfo(length, bytes(data[:length]), address_operand(word), transform(word), load_dest)
+    is_amo = length == 4 and word & 0x7F == _OP_AMO
+    return InsnInfo(length, bytes(data[:length]), address_operand(word), transform(word), load_dest, is_amo)

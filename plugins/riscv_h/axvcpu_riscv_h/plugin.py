@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from axvcpu_core.conformance_kit import ScenarioEntry
 from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, DemoGuest, PlatformDefaults
 from axvcpu_core.hookspecs import hookimpl
 
 from .benchmarks import bench_kit
 from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig, vcpu_configs
+from .conformance import conformance_guests
 from .decoder import decoder_spec
 from .guests import guest_bytes
 from .percpu import RiscvPerCpu
@@ -70,3 +74,9 @@ def axvcpu_arch_descriptor() -> ArchDescriptor:
         demo=demo_guest,
         bench=bench_kit,
     )
+
+
+@hookimpl
+def axvcpu_conformance_guests() -> Mapping[str, ScenarioEntry]:
+    """The riscv64 guest for every conformance scenario it supports."""
+    return conformance_guests()

@@ -363,7 +363,8 @@ class RiscvVCpu(ArchVCpu):
             trap = RiscvTrap(20, address, address >> 2, 0, address, self.hstatus | HSTATUS_GVA, regs, b"")
         else:
             pc, info = self._locate(pc, address, regs)
-            trap = self._access_trap(_MEM_CAUSE.get(access, 21), address, pc, info, regs)
+            cause = 23 if info.is_amo else _MEM_CAUSE.get(access, 21)
+            trap = self._access_trap(cause, address, pc, info, regs)
         return self._signal_at(trap, None)
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from axvcpu_riscv_h.guests import build
 from axvcpu_core.errors import AxError, AxErrorKind
 
 BENCH_GUESTS = ["bench_compute", "bench_hypercall", "bench_load_store", "bench_mmio_read", "bench_mmio_write"]
-EXPECTED_GUESTS = sorted([*BENCH_GUESTS, "cpu", "csr", "demo", "fetch_fault", "hypercall", "loop", "mmio", "wfi"])
+EXPECTED_GUESTS = sorted(
+    [*BENCH_GUESTS, "cpu", "csr", "demo", "fetch_fault", "hypercall", "ipi", "loop", "mmio", "stage2", "wfi"]
+)
 M64 = (1 << 64) - 1
 
 needs_toolchain = pytest.mark.skipif(
