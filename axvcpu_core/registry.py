@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata as metadata
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pluggy

@@ -75,11 +75,12 @@ def test_state_machine_through_the_real_vcpu(axvcpu_arch: LoadedArch, boot_image
     assert services.exits, "run() returned without reporting the exit through services.on_exit"
     assert services.exits[-1].exit == exit_
     vcpu.unbind()
-    assert vcpu.state is VCpuState.FREE
+    states = [vcpu.state]
     with pytest.raises(AxError) as info:
         vcpu.run()
+    states.append(vcpu.state)
     assert info.value.kind is AxErrorKind.BadState
-    assert vcpu.state is VCpuState.INVALID
+    assert states == [VCpuState.FREE, VCpuState.INVALID]
 
 
 def test_per_cpu_enable_disable(axvcpu_arch: LoadedArch) -> None:
