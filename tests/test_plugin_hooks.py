@@ -7,14 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from axvcpu_riscv_h.guests import guest_bytes
-
 from axvcpu_core import ArchRegistry, hookimpl
 from axvcpu_core.descriptor import ArchDescriptor
 from axvcpu_core.exits import VmExit
 from axvcpu_core.registry import default_registry
 from axvcpu_core.spec import VmSpec
 from axvcpu_core.vmm import Console, Vm
+from axvcpu_riscv_h.guests import guest_bytes
 
 
 class CountingDevice:

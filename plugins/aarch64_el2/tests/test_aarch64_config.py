@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from axvcpu_aarch64_el2 import (
     Aarch64CreateConfig,
     Aarch64SetupConfig,
@@ -14,8 +16,6 @@ from axvcpu_aarch64_el2 import (
     vmpidr_for,
 )
 from axvcpu_aarch64_el2.vectors import vector_entry
-from pydantic import BaseModel, ValidationError
-
 from axvcpu_core.errors import AxError, AxErrorKind
 
 

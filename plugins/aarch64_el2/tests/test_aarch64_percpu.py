@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_aarch64_el2 import HCR_EL2_GUEST, Aarch64HostCpu, Aarch64PerCpu, vtcr_for
 
+from axvcpu_aarch64_el2 import HCR_EL2_GUEST, Aarch64HostCpu, Aarch64PerCpu, vtcr_for
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.percpu import PerCpu
 

@@ -7,7 +7,6 @@ import importlib.metadata as metadata
 import axvcpu_aarch64_el2
 from axvcpu_aarch64_el2 import Aarch64CreateConfig, Aarch64PerCpu, Aarch64SetupConfig, Aarch64VmConfig, plugin
 from axvcpu_aarch64_el2.registers import REGISTER_MODEL
-
 from axvcpu_core.exits import EXIT_KINDS
 from axvcpu_core.registry import ArchRegistry
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from axvcpu_aarch64_el2 import REGISTER_MODEL
 from axvcpu_aarch64_el2.registers import X0, XZR
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_aarch64_el2 import levels, start_level, vtcr_for
 
+from axvcpu_aarch64_el2 import levels, start_level, vtcr_for
 from axvcpu_core.errors import AxError, AxErrorKind
 
 

@@ -26,6 +26,7 @@ from unicorn.unicorn_const import UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED
 
 from axvcpu_core.addr import GuestPhysAddr, HostPhysAddr
 from axvcpu_core.arch import ArchVCpu
+from axvcpu_core.descriptor import Decoded
 from axvcpu_core.engine import flush_tlb
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.exits import VmExit
@@ -234,7 +235,7 @@ class RiscvVCpu(ArchVCpu):
 
     def _signal_at(self, trap: RiscvTrap, natural_next: int | None) -> bool:
         """Decode a trap, apply its actions, resume at next_pc, tell the VMM; False = stop."""
-        decoded = decode(trap, self.services)
+        decoded = self.decode_trap(trap)
         self._last = decoded.exit
         for action in decoded.actions:
             self._apply(action)
@@ -244,6 +245,10 @@ class RiscvVCpu(ArchVCpu):
             return True
         self._exit = decoded.exit
         return False
+
+    def decode_trap(self, trap: RiscvTrap) -> Decoded:
+        """Hand a trap record to the pure decoder (a subclass may substitute another decoder)."""
+        return decode(trap, self.services)
 
     def _apply(self, action: object) -> None:
         kind = type(action)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from axvcpu_riscv_h import insn
-from axvcpu_riscv_h.record import REG_INDEX, RiscvTrap
 
 from axvcpu_core.addr import AccessWidth
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.services import OfflineServices
+from axvcpu_riscv_h import insn
+from axvcpu_riscv_h.record import REG_INDEX, RiscvTrap
 
 M64 = (1 << 64) - 1
 IRQ = 1 << 63

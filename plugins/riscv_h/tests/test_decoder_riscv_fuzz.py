@@ -6,10 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from axvcpu_riscv_h import insn, sbi
-from axvcpu_riscv_h.actions import Action
-from axvcpu_riscv_h.decoder import decode
-from axvcpu_riscv_h.record import RiscvTrap, parse_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_decoder_riscv_encode import (
@@ -32,6 +28,10 @@ from axvcpu_core.descriptor import Decoded
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.exits import MmioRead, MmioWrite, NestedPageFault, exit_from_dict
 from axvcpu_core.services import OfflineServices, VmmServices
+from axvcpu_riscv_h import insn, sbi
+from axvcpu_riscv_h.actions import Action
+from axvcpu_riscv_h.decoder import decode
+from axvcpu_riscv_h.record import RiscvTrap, parse_record
 
 RAM = 0x8000_0000
 SERVICES: list[VmmServices] = [OfflineServices(), LiveServices(ram={RAM: bytes(64)})]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_riscv_h import insn
-from axvcpu_riscv_h.decoder import decode
-from axvcpu_riscv_h.record import RiscvTrap
 from test_decoder_riscv_encode import (
     M64,
     amo,
@@ -38,6 +35,9 @@ from axvcpu_core.descriptor import Decoded
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.exits import MmioRead, MmioWrite, NestedPageFault, exit_from_dict
 from axvcpu_core.services import OfflineServices
+from axvcpu_riscv_h import insn
+from axvcpu_riscv_h.decoder import decode
+from axvcpu_riscv_h.record import RiscvTrap
 
 OFF = OfflineServices()
 UART = 0x1000_0000

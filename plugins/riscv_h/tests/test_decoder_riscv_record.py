@@ -6,6 +6,13 @@ import pickle
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from axvcpu_core.descriptor import DecoderSpec
+from axvcpu_core.errors import AxError, AxErrorKind
+from axvcpu_core.services import OfflineServices
 from axvcpu_riscv_h.decoder import decode, decoder_spec
 from axvcpu_riscv_h.record import (
     REG_INDEX,
@@ -15,13 +22,6 @@ from axvcpu_riscv_h.record import (
     dump_record,
     parse_record,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from pydantic import ValidationError
-
-from axvcpu_core.descriptor import DecoderSpec
-from axvcpu_core.errors import AxError, AxErrorKind
-from axvcpu_core.services import OfflineServices
 
 M64 = (1 << 64) - 1
 

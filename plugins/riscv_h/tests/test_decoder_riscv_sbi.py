@@ -5,16 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from axvcpu_riscv_h import sbi
-from axvcpu_riscv_h.actions import ConsoleRead as CRead
-from axvcpu_riscv_h.actions import ConsoleWrite as CWrite
-from axvcpu_riscv_h.actions import (
-    FlushTranslationCaches,
-    NonRetentiveSuspendState,
-    SetGpr,
-    SetTimer,
-)
-from axvcpu_riscv_h.decoder import decode
 from test_decoder_riscv_encode import M64, LiveServices, trap
 
 from axvcpu_core.descriptor import Decoded
@@ -29,6 +19,16 @@ from axvcpu_core.exits import (
     SystemDown,
 )
 from axvcpu_core.services import OfflineServices, VmmServices
+from axvcpu_riscv_h import sbi
+from axvcpu_riscv_h.actions import ConsoleRead as CRead
+from axvcpu_riscv_h.actions import ConsoleWrite as CWrite
+from axvcpu_riscv_h.actions import (
+    FlushTranslationCaches,
+    NonRetentiveSuspendState,
+    SetGpr,
+    SetTimer,
+)
+from axvcpu_riscv_h.decoder import decode
 
 SEPC = 0x8020_0000
 NEXT = SEPC + 4

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_riscv_h.actions import ReadTime, SetVstip
-from axvcpu_riscv_h.decoder import decode
-from axvcpu_riscv_h.record import RiscvTrap
 from test_decoder_riscv_encode import (
     CSRRC,
     CSRRCI,
@@ -33,6 +30,9 @@ from axvcpu_core.descriptor import Decoded
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.exits import ExternalInterrupt, Halt, Nothing, SysRegRead, SysRegWrite
 from axvcpu_core.services import OfflineServices
+from axvcpu_riscv_h.actions import ReadTime, SetVstip
+from axvcpu_riscv_h.decoder import decode
+from axvcpu_riscv_h.record import RiscvTrap
 
 OFF = OfflineServices()
 SEPC = 0x8020_0000

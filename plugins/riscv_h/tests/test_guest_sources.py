@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from axvcpu_riscv_h import guests
-from axvcpu_riscv_h.guests import build
 
 from axvcpu_core.errors import AxError, AxErrorKind
+from axvcpu_riscv_h import guests
+from axvcpu_riscv_h.guests import build
 
 BENCH_GUESTS = ["bench_compute", "bench_hypercall", "bench_load_store", "bench_mmio_read", "bench_mmio_write"]
 EXPECTED_GUESTS = sorted(

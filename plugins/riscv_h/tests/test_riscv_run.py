@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axvcpu_riscv_h.guests import guest_bytes, guest_info
 
 from axvcpu_core import AxError
 from axvcpu_core.spec import VmSpec
 from axvcpu_core.vmm import Console, RunResult, Vm
+from axvcpu_riscv_h.guests import guest_bytes, guest_info
 
 RAM = 0x8000_0000
 SCRATCH = 0x1000_1000

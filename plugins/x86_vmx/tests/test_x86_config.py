@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axvcpu_x86_vmx import X86CreateConfig, X86SetupConfig, X86VmConfig
 from pydantic import BaseModel, ValidationError
+
+from axvcpu_x86_vmx import X86CreateConfig, X86SetupConfig, X86VmConfig
 
 
 def test_defaults() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_x86_vmx import eptp_for
 
 from axvcpu_core.addr import HostPhysAddr
 from axvcpu_core.errors import AxError, AxErrorKind
+from axvcpu_x86_vmx import eptp_for
 
 
 @pytest.mark.parametrize(

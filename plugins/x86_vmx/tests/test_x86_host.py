@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 
 import pytest
+
+from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_x86_vmx import VmxBasic, VmxonRegion, X86HostCpu
 from axvcpu_x86_vmx.hwdefs import (
     CR4_VMXE,
@@ -14,8 +16,6 @@ from axvcpu_x86_vmx.hwdefs import (
     IA32_VMX_CR4_FIXED1,
     fixed_bits_ok,
 )
-
-from axvcpu_core.errors import AxError, AxErrorKind
 
 
 def bad_state(word: str) -> AbstractContextManager[pytest.ExceptionInfo[AxError]]:

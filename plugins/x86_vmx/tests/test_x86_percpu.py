@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from axvcpu_x86_vmx import X86HostCpu, X86PerCpu
-from axvcpu_x86_vmx.hwdefs import CR4_VMXE, IA32_FEATURE_CONTROL
-from axvcpu_x86_vmx.vmxon import VmxonRegion
 
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.percpu import PerCpu
+from axvcpu_x86_vmx import X86HostCpu, X86PerCpu
+from axvcpu_x86_vmx.hwdefs import CR4_VMXE, IA32_FEATURE_CONTROL
+from axvcpu_x86_vmx.vmxon import VmxonRegion
 
 DEFAULT_BASIC = X86HostCpu.VMX_BASIC
 

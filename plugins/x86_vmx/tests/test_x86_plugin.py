@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import importlib.metadata as metadata
 
-import axvcpu_x86_vmx
 import pytest
-from axvcpu_x86_vmx import X86CreateConfig, X86PerCpu, X86SetupConfig, X86VmConfig, plugin
-from axvcpu_x86_vmx.registers import REGISTER_MODEL
 
+import axvcpu_x86_vmx
 from axvcpu_core.errors import AxError, AxErrorKind
 from axvcpu_core.exits import EXIT_KINDS
 from axvcpu_core.registry import ArchRegistry
+from axvcpu_x86_vmx import X86CreateConfig, X86PerCpu, X86SetupConfig, X86VmConfig, plugin
+from axvcpu_x86_vmx.registers import REGISTER_MODEL
 
 
 def test_descriptor_is_valid() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from axvcpu_x86_vmx import REGISTER_MODEL
 from axvcpu_x86_vmx.registers import RAX, RSP
 
