@@ -8,45 +8,25 @@ path. Integer fields hold plain ints; `width` fields hold `AccessWidth`, `access
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from .addr import AccessWidth, MappingFlags
 from .errors import AxError, AxErrorKind
+from .frozen import Frozen
 
 _U64 = (1 << 64) - 1
 _set = object.__setattr__
 
 
-class VmExit:
+class VmExit(Frozen):
     """Base of every exit kind: equality by kind and fields, immutability, `to_dict()`."""
 
     __slots__ = ()
     kind: ClassVar[str]
-    _fields: ClassVar[tuple[str, ...]] = ()
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self._values()))
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{f}={_show(getattr(self, f))}" for f in self._fields)
         return f"{self.kind}({parts})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), self._values())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: `{"kind": <kind>, <fields>}` with widths and flags as integers."""

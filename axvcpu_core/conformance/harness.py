@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..addrspace import GuestAddressSpace
 from ..conformance_kit import DEVICE_BASE, DEVICE_FILL, ScenarioGuest
 from ..descriptor import Decoded
-from ..engine import DeviceWindow
 from ..registry import ArchRegistry, LoadedArch
+from ..services import OfflineServices
 from ..spec import VmSpec
 from ..vmm import Console, RunResult, Vm
 
@@ -81,30 +81,12 @@ def run_scenario(
     return ScenarioRun(result, lines, platform.ram_base, vm, bytes(vm.console.output))
 
 
-@dataclass
-class LoneServices:
-    """VmmServices for one vCPU outside any VM: RAM with an image, no devices, every exit stops `run()`."""
+class LoneServices(OfflineServices):
+    """Services for one vCPU outside any VM: RAM with an image, no devices, every exit stops `run()`."""
 
-    memory: GuestAddressSpace
-    exits: list[Decoded] = field(default_factory=list)
-
-    def time_ns(self) -> int:
-        return 0
-
-    def set_timer(self, vcpu_id: int, deadline_ns: int | None) -> None:
-        return None
-
-    def console_write(self, data: bytes) -> int:
-        return len(data)
-
-    def console_read(self, max_bytes: int) -> bytes:
-        return b""
-
-    def vcpu_count(self) -> int:
-        return 1
-
-    def vcpu_status(self, vcpu_id: int) -> str:
-        return "started"
+    def __init__(self, memory: GuestAddressSpace) -> None:
+        self.memory = memory
+        self.exits: list[Decoded] = []
 
     def read_guest(self, gpa: int, size: int) -> bytes:
         return self.memory.read(gpa, size)
@@ -115,23 +97,8 @@ class LoneServices:
     def guest_memory(self) -> GuestAddressSpace:
         return self.memory
 
-    def device_windows(self) -> Sequence[DeviceWindow]:
-        return ()
-
-    def slice_instructions(self) -> int:
-        return 0
-
     def run_timeout_ns(self) -> int | None:
         return 100_000_000
-
-    def tracing(self) -> bool:
-        return False
-
-    def code_ranges(self) -> Sequence[tuple[int, int]]:
-        return ()
-
-    def retired_instructions(self, vcpu_id: int, count: int) -> None:
-        return None
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         self.exits.append(decoded)

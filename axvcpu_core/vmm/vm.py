@@ -267,7 +267,7 @@ class Vm:
         return self.spec.vcpus
 
     def vcpu_status(self, vcpu_id: int) -> str:
-        """ "started" (running or halted) or "stopped"; AxError(NotFound) for an unknown id."""
+        """The vCPU's power state, "started" (running or halted) or "stopped"; NotFound for an unknown id."""
         if not 0 <= vcpu_id < len(self.slots):
             raise AxError(AxErrorKind.NotFound, f"VM {self.vm_id} has no vCPU {vcpu_id}")
         return STOPPED if self.slots[vcpu_id].status == STOPPED else STARTED

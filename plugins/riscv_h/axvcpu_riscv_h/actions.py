@@ -11,7 +11,9 @@ Time unit: guest time is the VMM's virtual clock in 10 MHz ticks, `services.time
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
+from typing import ClassVar
+
+from axvcpu_core.frozen import Frozen
 
 _set = object.__setattr__
 
@@ -19,31 +21,10 @@ SBI_FAILED = (1 << 64) - 1
 """SBI error FAILED (-1) as the u64 written to a0."""
 
 
-class Action:
+class Action(Frozen):
     """Base of the actions: immutable, slotted, equal by type and fields."""
 
     __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._values()))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
 
 
 class SetGpr(Action):
