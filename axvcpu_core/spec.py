@@ -251,6 +251,8 @@ def _describe(error: Any) -> str:
     if error["type"] in ("missing",):
         return f"{loc}: field required"
     bad = error.get("input")
+    if error["loc"] == () and error["type"] == "value_error":
+        return message  # a cross-field check: the message names its fields
     if isinstance(bad, dict) and error["loc"] == ():
         return f"{loc}: {message}"
     return f"{loc}: {message} (got {bad!r})"
