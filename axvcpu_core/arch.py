@@ -5,6 +5,8 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, ClassVar, Self
 
+from .errors import AxError, AxErrorKind
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -66,6 +68,16 @@ class ArchVCpu(abc.ABC):
     @abc.abstractmethod
     def set_return_value(self, value: int) -> None:
         """Write the hypercall / firmware-call return register."""
+
+    def kick(self, external_vector: int | None = None) -> None:
+        """Make a `run()` in progress return soon; callable from another thread.
+
+        With `external_vector`, the kick is a host device interrupt: the vCPU reports it as its
+        architecture's external-interrupt trap (an `ExternalInterrupt` exit) on its next run. The
+        default supports neither: the VMM then relies on its bound on each guest run.
+        """
+        if external_vector is not None:
+            raise AxError(AxErrorKind.Unsupported, f"{type(self).__name__} cannot present host interrupts")
 
 
 class ArchPerCpu(abc.ABC):

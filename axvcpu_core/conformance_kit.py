@@ -49,8 +49,9 @@ SCENARIOS: dict[str, str] = {
     "io_write": "a port write of details['value'] (details['width'] bytes) to details['port']",
     "halt_wake": "halt; the suite injects interrupt details['vector'] 1 ms later; the guest then stores "
     "MARKER in slot 'marker'",
-    "external_interrupt": "an external interrupt exit with vector details['vector'] (raised by the plugin's "
-    "model of a host device)",
+    "external_interrupt": "the guest keeps running (for example in a long loop) and then powers off; the suite "
+    "raises host interrupt details['vector'] on vCPU 0 1 ms in: an ExternalInterrupt exit, after which the guest "
+    "goes on",
     "fetch_fault": "a jump to unmapped guest-physical address details['addr']",
     "cpu_up": "vCPU 0 starts vCPU 1 at details['entry'] (offset) with arg details['arg']; vCPU 1 stores "
     "MARKER in slot 'marker'",

@@ -47,7 +47,7 @@ def run_scenario(
     arch: LoadedArch,
     guest: ScenarioGuest,
     workdir: Path,
-    interrupts: Sequence[tuple[int, int, int]] = (),
+    interrupts: Sequence[tuple[int, int, int, bool]] = (),
     max_exits: int = 1000,
 ) -> ScenarioRun:
     """Run a scenario guest in a VM with the console and the scratch device, tracing every exit."""
@@ -74,8 +74,11 @@ def run_scenario(
     trace = io.StringIO()
     out = io.BytesIO()
     vm = Vm(spec, Console(out, echo=False), trace=trace, warn=lambda message: None, registry=registry)
-    for vcpu_id, vector, at_ns in interrupts:
-        vm.raise_interrupt(vcpu_id, vector, at_ns)
+    for vcpu_id, vector, at_ns, host in interrupts:
+        if host:
+            vm.raise_host_interrupt(vcpu_id, vector, at_ns)
+        else:
+            vm.raise_interrupt(vcpu_id, vector, at_ns)
     result = vm.run()
     lines = [json.loads(line) for line in trace.getvalue().splitlines()]
     return ScenarioRun(result, lines, platform.ram_base, vm, bytes(vm.console.output))

@@ -121,7 +121,8 @@ class Vm:
             percpu.init(cpu_id)
         self.slots: list[VCpuSlot] = []
         self._next = 0
-        self._scheduled: list[tuple[int, int, int]] = []
+        self._scheduled: list[tuple[int, int, int, bool]] = []
+        self._ran = False
 
     # ---- construction ----------------------------------------------------------------------
     def _load_images(self) -> None:
@@ -165,6 +166,9 @@ class Vm:
     # ---- running ---------------------------------------------------------------------------
     def run(self) -> RunResult:
         """Run until the guest powers off, every vCPU stops, a limit is hit or an error occurs."""
+        if self._ran:
+            raise AxError(AxErrorKind.BadState, f"VM {self.vm_id} has already run; a Vm runs once, build a new one")
+        self._ran = True
         started = time.perf_counter()
         limits = self.spec.limits
         self._deadline_wall = None if limits.timeout is None else started + limits.timeout
@@ -223,7 +227,7 @@ class Vm:
     def _idle(self) -> None:
         self._check_stop()
         waiting = [s.deadline_ns for s in self.slots if s.status == HALTED and s.deadline_ns is not None]
-        waiting += [at for at, vcpu_id, _ in self._scheduled if self.slots[vcpu_id].status != STOPPED]
+        waiting += [at for at, vcpu_id, _, _ in self._scheduled if self.slots[vcpu_id].status != STOPPED]
         if waiting:
             self.clock.skip_to(min(waiting))
             return
@@ -295,7 +299,9 @@ class Vm:
         return 0
 
     def run_timeout_ns(self) -> int | None:
-        """Bound one guest run so the loop regains control."""
+        """Bound one guest run so the loop regains control (by the next scheduled interrupt at the latest)."""
+        if self._scheduled:
+            return max(1_000, min(RUN_BOUND_NS, self._scheduled[0][0] - self.clock.now_ns()))
         return RUN_BOUND_NS
 
     def tracing(self) -> bool:
@@ -315,16 +321,32 @@ class Vm:
 
     def raise_interrupt(self, vcpu_id: int, vector: int, at_ns: int | None = None) -> None:
         """Inject `vector` into a vCPU now, or when virtual time reaches `at_ns` (a modelled interrupt source)."""
+        self._schedule(vcpu_id, vector, at_ns, external=False)
+
+    def raise_host_interrupt(self, vcpu_id: int, vector: int, at_ns: int | None = None) -> None:
+        """A host device interrupt while `vcpu_id` runs: the vCPU reports it as an ExternalInterrupt exit."""
+        self._schedule(vcpu_id, vector, at_ns, external=True)
+
+    def _schedule(self, vcpu_id: int, vector: int, at_ns: int | None, external: bool) -> None:
         if not 0 <= vcpu_id < self.spec.vcpus:
             raise AxError(AxErrorKind.NotFound, f"VM {self.vm_id} has no vCPU {vcpu_id}")
-        self._scheduled.append((self.clock.now_ns() if at_ns is None else at_ns, vcpu_id, vector))
+        self._scheduled.append((self.clock.now_ns() if at_ns is None else at_ns, vcpu_id, vector, external))
         self._scheduled.sort()
+
+    def request_stop(self, message: str = "stopped on request") -> None:
+        """End the run as soon as possible; callable from another thread (kicks every vCPU)."""
+        self._stop = StopRun("interrupted", message)
+        for slot in list(self.slots):
+            slot.arch.kick()
 
     def _deliver_scheduled(self) -> None:
         now = self.clock.now_ns()
         while self._scheduled and self._scheduled[0][0] <= now and self.slots:
-            _, vcpu_id, vector = self._scheduled.pop(0)
+            _, vcpu_id, vector, external = self._scheduled.pop(0)
             slot = self.slots[vcpu_id]
+            if external:
+                slot.arch.kick(vector)
+                continue
             slot.vcpu.inject_interrupt(vector)
             if slot.status == HALTED:
                 slot.status = STARTED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from axvcpu_core.conformance_kit import DEVICE_BASE, ScenarioEntry, ScenarioGuest, Unsupported
+from axvcpu_core.conformance_kit import DEVICE_BASE, ScenarioEntry, ScenarioGuest
 
 from .guests import guest_bytes, guest_info
 
@@ -61,7 +61,7 @@ def conformance_guests() -> Mapping[str, ScenarioEntry]:
         "sysreg_read": _guest("csr", (("insn_rdcycle", 4),), slots={"value": 0}, details={"addr": 0xC00, "reg": 10}),
         "sysreg_write": _guest("csr", (("insn_csrw_hstatus", 4),), details={"addr": 0x600, "value": 0x12345678}),
         "halt_wake": _guest("wfi", (("insn_wfi", 4),), slots={"marker": 0}, details={"vector": 1}),
-        "external_interrupt": Unsupported("the simulator has no host device that raises external interrupts"),
+        "external_interrupt": _guest("spin", details={"vector": 9}),
         "fetch_fault": _guest("fetch_fault", details={"addr": 0x9000_0000}),
         "cpu_up": _guest(
             "cpu",

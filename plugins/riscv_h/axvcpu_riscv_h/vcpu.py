@@ -59,7 +59,7 @@ from .record import RiscvTrap
 UNTIL = M64
 """An odd address the guest can never execute: emu_start never stops on it."""
 _ECALL_BYTES = ECALL.to_bytes(4, "little")
-_SOFTWARE, _TIMER = INTERRUPT | 1, INTERRUPT | 5
+_SOFTWARE, _TIMER, _EXTERNAL = INTERRUPT | 1, INTERRUPT | 5, INTERRUPT | 9
 _MEM_CAUSE = {UC_MEM_WRITE_UNMAPPED: 23, UC_MEM_FETCH_UNMAPPED: 20}
 _SIP_MASK = 0x222
 _MAX_BLOCK_WALK = 64
@@ -93,6 +93,8 @@ class RiscvVCpu(ArchVCpu):
         self._deadline: int | None = None  # timer deadline in ticks
         self._exit: VmExit | None = None
         self._last: VmExit | None = None
+        self._kicked = False
+        self._host_irq = False
         self._pending_read: tuple[int, int, int] | None = None
         self._fault: tuple[int, int, int, int] | None = None
         self.set_gpr(10, self.hart_id)
@@ -170,11 +172,27 @@ class RiscvVCpu(ArchVCpu):
         """a0 = value."""
         self.set_gpr(10, value)
 
+    def kick(self, external_vector: int | None = None) -> None:
+        """Stop a running guest soon (thread-safe); with vector 9, as a host external interrupt."""
+        if external_vector is not None:
+            if external_vector != 9:
+                raise AxError(
+                    AxErrorKind.InvalidInput,
+                    f"riscv64 host interrupts are supervisor external interrupts (9), not {external_vector}",
+                )
+            self._host_irq = True
+        self._kicked = True
+        self.hart.uc.emu_stop()
+
     # ---- the run loop ----------------------------------------------------------------------
     def run(self) -> VmExit:
         """Run the guest until an exit the VMM must handle, a halt, or the end of the slice."""
         self._exit = None
         while True:
+            if self._host_irq:
+                self._host_irq = False
+                if not self._signal(_EXTERNAL):
+                    return self._take_exit()
             if self._timer_due() and not self._signal(_TIMER):
                 return self._take_exit()
             self._sync_back_ssip()
@@ -200,7 +218,13 @@ class RiscvVCpu(ArchVCpu):
         return exit_
 
     def _quiet_return(self, count: int) -> VmExit | None:
-        """emu_start returned by itself: WFI, the timer, or the end of the slice."""
+        """emu_start returned by itself: a kick, WFI, the timer, or the end of the slice."""
+        if self._kicked:
+            self._kicked = False
+            if self._host_irq:
+                return None  # the loop presents the host interrupt
+            self._signal(_SOFTWARE)
+            return self._take_last()
         pc = self.hart.pc
         if self._word_at(pc - 4) == WFI:
             if self._interrupt_ready():

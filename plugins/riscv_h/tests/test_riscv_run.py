@@ -260,3 +260,48 @@ def test_trace_replays_through_the_decoder(tmp_path: Path) -> None:
     assert len(replayable) > 10
     for line in replayable:
         assert decode_one(arch, json.dumps(line)) == line["exit"]
+
+
+def test_a_host_interrupt_is_an_external_interrupt_exit_and_the_guest_goes_on(tmp_path: Path) -> None:
+    image = tmp_path / "spin.bin"
+    image.write_bytes(guest_bytes("spin"))
+    spec = VmSpec.from_data({"arch": "riscv64", "memory": [{"base": RAM, "size": "1MiB"}],
+                             "images": [{"file": str(image), "load_addr": RAM}]})  # fmt: skip
+    trace = io.StringIO()
+    vm = Vm(spec, Console(io.BytesIO(), echo=False), trace=trace, warn=lambda message: None)
+    vm.raise_host_interrupt(0, 9, at_ns=1_000_000)
+    result = vm.run()
+    assert result.reason == "poweroff"
+    [line] = [json.loads(t) for t in trace.getvalue().splitlines() if '"ExternalInterrupt"' in t]
+    assert line["exit"] == {"kind": "ExternalInterrupt", "vector": 9, "next_pc": line["pc"]}
+    assert line["trap"]["scause"] == 2**63 + 9
+    with pytest.raises(AxError, match="runs once"):
+        vm.run()
+    again = Vm(spec, Console(io.BytesIO(), echo=False), warn=lambda message: None)
+    again.raise_host_interrupt(0, 5)
+    failed = again.run()
+    assert failed.reason == "error"
+    assert "supervisor external interrupts (9), not 5" in failed.message
+
+
+def test_kick_from_another_thread_ends_an_unbounded_run() -> None:
+    import threading
+
+    from axvcpu_core.conformance.harness import lone_services
+    from axvcpu_core.registry import default_registry
+    from axvcpu_core.vcpu import VCpu
+    from axvcpu_riscv_h.config import RiscvCreateConfig, RiscvSetupConfig
+    from axvcpu_riscv_h.vcpu import RiscvVCpu
+
+    arch = default_registry().resolve("riscv64")
+    services = lone_services(arch, guest_bytes("loop"))
+    services.run_timeout_ns = lambda: None  # type: ignore[method-assign]  # no bound: only a kick ends run()
+    vcpu = VCpu.create(RiscvVCpu, 0, 0, RiscvCreateConfig(), services)
+    vcpu.setup(RAM, 0x10_0000_0000, RiscvSetupConfig())
+    vcpu.bind()
+    timer = threading.Timer(0.05, vcpu.arch_vcpu.kick)
+    timer.start()
+    exit_ = vcpu.run()
+    timer.join()
+    assert exit_.kind == "Nothing"
+    assert services.exits[-1].exit == exit_
