@@ -55,6 +55,10 @@ def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], No
         out[key] = round(ours, 3)
         out[f"{stem}_bare"] = round(bare, 3)
         out[f"{stem}_ratio"] = round(ours / bare, 3)
+    say("mmio_write (trap): the same stores to an unmapped (stop/restart) window")
+    program, count = kit.programs["mmio_write"], max(1000, iterations["mmio_write"] // 10)
+    seconds = _best(functools.partial(_vmm_seconds, arch, kit, program, count, "mmio_write", "trap"))
+    out["mmio_write_trap_per_s"] = round(count * program.exits_per_iteration / seconds, 3)
     say("decode: recorded trace through the pure decoder")
     out["decode_per_s"] = round(_decode_rate(arch, kit, iterations), 1)
     return out
@@ -71,9 +75,10 @@ def _best(measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(REPEATS))
 
 
-def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool) -> VmSpec:
+def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool, access: str = "hook") -> VmSpec:
     base = arch.descriptor.platform.ram_base
-    devices = [{"kind": "scratch", "base": kit.device_base, "size": 0x1000}] if with_device else []
+    device = {"kind": "scratch", "base": kit.device_base, "size": 0x1000, "access": access}
+    devices = [device] if with_device else []
     data = {
         "name": "bench",
         "arch": arch.name,
@@ -84,11 +89,13 @@ def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool) -> Vm
     return VmSpec.from_data(data, source="bench")
 
 
-def _vmm_seconds(arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:
+def _vmm_seconds(
+    arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str, access: str = "hook"
+) -> float:
     with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
         image = Path(tmp) / f"{name}.bin"
         image.write_bytes(program.with_iterations(count))
-        spec = _spec(arch, kit, image, with_device=name != "compute")
+        spec = _spec(arch, kit, image, with_device=name != "compute", access=access)
         vm = Vm(spec, Console(io.BytesIO(), echo=False), warn=lambda message: None)
         result = vm.run()
     if result.reason != "poweroff":

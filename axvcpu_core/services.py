@@ -65,7 +65,11 @@ class VmmServices(Protocol):
         ...
 
     def run_timeout_ns(self) -> int | None:
-        """How long one guest run may last before the vCPU returns to the VMM (None: no bound)."""
+        """How long one guest run may last before the vCPU returns to the VMM.
+
+        None: the VMM kicks the vCPU itself (`ArchVCpu.kick`) at the run bound, at the vCPU's timer
+        deadline and for scheduled interrupts, so the vCPU sets no timeout of its own.
+        """
         ...
 
     def tracing(self) -> bool:

@@ -49,6 +49,7 @@ from .devices import Bus, make_device
 from .hypercalls import HYPERCALLS
 from .result import RunResult, RunStats
 from .slots import HALTED, STARTED, STOPPED, VCpuSlot
+from .watchdog import Watchdog
 
 SLICE_INSTRUCTIONS = 20_000
 """Instructions per round-robin slice when several vCPUs share the loop (or instructions are counted)."""
@@ -170,6 +171,7 @@ class Vm:
             raise AxError(AxErrorKind.BadState, f"VM {self.vm_id} has already run; a Vm runs once, build a new one")
         self._ran = True
         started = time.perf_counter()
+        self._watchdog = Watchdog()
         limits = self.spec.limits
         self._deadline_wall = None if limits.timeout is None else started + limits.timeout
         try:
@@ -190,6 +192,7 @@ class Vm:
         except KeyboardInterrupt:
             reason, message = "interrupted", "interrupted by the user"
         finally:
+            self._watchdog.close()
             self._drop_vcpus()
             gc.collect()  # hooks form cycles with the vCPUs; free the Unicorn instances now
             for percpu in self.percpus:
@@ -204,8 +207,12 @@ class Vm:
                 self._idle()
                 continue
             slot.slice_exits = 0
-            with running_on(slot.pcpu):
-                slot.vcpu.run()
+            self._watchdog.arm(slot.arch, self._run_bound_ns(slot))
+            try:
+                with running_on(slot.pcpu):
+                    slot.vcpu.run()
+            finally:
+                self._watchdog.disarm()
             pending, slot.pending = slot.pending, None
             if pending is not None:
                 self._complete_in_loop(slot, pending)
@@ -299,10 +306,18 @@ class Vm:
         return 0
 
     def run_timeout_ns(self) -> int | None:
-        """Bound one guest run so the loop regains control (by the next scheduled interrupt at the latest)."""
+        """None: the VMM's watchdog kicks the running vCPU at its run bound, timer and scheduled interrupts."""
+        return None
+
+    def _run_bound_ns(self, slot: VCpuSlot) -> int:
+        """How long `slot` may run before the watchdog kicks it."""
+        now = self.clock.now_ns()
+        bound = RUN_BOUND_NS
+        if slot.deadline_ns is not None:
+            bound = min(bound, slot.deadline_ns - now)
         if self._scheduled:
-            return max(1_000, min(RUN_BOUND_NS, self._scheduled[0][0] - self.clock.now_ns()))
-        return RUN_BOUND_NS
+            bound = min(bound, self._scheduled[0][0] - now)
+        return max(0, bound)
 
     def tracing(self) -> bool:
         """Whether a trace file is being written."""

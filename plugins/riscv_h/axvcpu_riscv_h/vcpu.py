@@ -416,11 +416,13 @@ class RiscvVCpu(ArchVCpu):
         return self.services.time_ns() // NS_PER_TICK >= deadline
 
     def _timeout_us(self) -> int:
+        """emu_start's timeout: none when the VMM kicks (run_timeout_ns None), else its bound and the timer."""
         bound = self.services.run_timeout_ns()
+        if bound is None:
+            return 0
         if self._deadline is not None and not self.hvip & HVIP_VSTIP:
-            until_timer = self._deadline * NS_PER_TICK - self.services.time_ns()
-            bound = until_timer if bound is None else min(bound, until_timer)
-        return 0 if bound is None else max(1, bound // 1000)
+            bound = min(bound, self._deadline * NS_PER_TICK - self.services.time_ns())
+        return max(1, bound // 1000)
 
     def _interrupt_ready(self) -> bool:
         """A pending interrupt the guest enables in sie (WFI wakes whatever sstatus.SIE says)."""
