@@ -13,7 +13,7 @@ from axvcpu_core.unicorn_fast import FastUc
 from axvcpu_core.vmm.clock import VirtualClock
 from axvcpu_core.vmm.console import Console
 from axvcpu_core.vmm.devices import Bus, Ns16550a, Scratch, make_device
-from axvcpu_core.vmm.vm import _extend
+from axvcpu_core.vmm.completion import extend
 
 
 def quiet_console() -> Console:
@@ -87,7 +87,7 @@ def test_bus_routes_and_reports_unassigned_accesses_once() -> None:
     ],
 )
 def test_mmio_read_extension(value: int, width: int, signed: bool, want: int) -> None:
-    assert _extend(value, width, 8, signed) == want
+    assert extend(value, width, 8, signed) == want
 
 
 def test_clock_skips_ahead_but_never_back() -> None:

@@ -13,40 +13,21 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO
 
 from ..addrspace import GuestAddressSpace
 from ..descriptor import ArchDescriptor, Decoded
 from ..engine import DeviceWindow
 from ..errors import AxError, AxErrorKind
-from ..exits import (
-    CpuDown,
-    CpuUp,
-    ExternalInterrupt,
-    FailEntry,
-    Halt,
-    Hypercall,
-    IoRead,
-    IoWrite,
-    MmioRead,
-    MmioWrite,
-    NestedPageFault,
-    Nothing,
-    SendIPI,
-    SysRegRead,
-    SysRegWrite,
-    SystemDown,
-    VmExit,
-)
 from ..percpu import PerCpu
 from ..physcpu import running_on
 from ..registry import ArchRegistry, default_registry
 from ..spec import VmSpec
 from ..vcpu import VCpu, VCpuState
 from .clock import VirtualClock
+from .completion import IN_HOOK, StopRun, complete_in_loop
 from .console import Console
 from .devices import Bus, make_device
-from .hypercalls import HYPERCALLS
 from .result import RunResult, RunStats
 from .slots import HALTED, STARTED, STOPPED, VCpuSlot
 from .watchdog import Watchdog
@@ -61,15 +42,6 @@ RUN_BOUND_NS = 100_000_000
 EPT_ROOT_BASE = 0x10_0000_0000
 """Host-physical address given as stage-2 root (stage 2 is modelled by the address space itself)."""
 _M64 = (1 << 64) - 1
-
-
-class StopRun(Exception):
-    """Internal: the run ends for `reason`."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 def require_vcpu_model(arch: ArchDescriptor) -> None:
@@ -123,6 +95,7 @@ class Vm:
         self.slots: list[VCpuSlot] = []
         self._next = 0
         self._scheduled: list[tuple[int, int, int, bool]] = []
+        self._warned: set[tuple[str, int]] = set()
         self._ran = False
 
     # ---- construction ----------------------------------------------------------------------
@@ -215,7 +188,7 @@ class Vm:
                 self._watchdog.disarm()
             pending, slot.pending = slot.pending, None
             if pending is not None:
-                self._complete_in_loop(slot, pending)
+                complete_in_loop(self, slot, pending)
             self._check_stop()
 
     def _next_runnable(self) -> VCpuSlot | None:
@@ -376,7 +349,7 @@ class Vm:
             self._write_trace(vcpu_id, pc, trap, decoded)
         if self._observers is not None:
             self._observers(vm_id=self.vm_id, vcpu_id=vcpu_id, pc=pc, exit=exit_)
-        handler = _FAST.get(type(exit_))
+        handler = IN_HOOK.get(type(exit_))
         if handler is None:
             slot.pending = exit_
             return False
@@ -400,146 +373,16 @@ class Vm:
         }
         self._trace.write(json.dumps(line) + "\n")
 
-    # ---- exits completed in the hook -------------------------------------------------------
-    def _mmio_read(self, slot: VCpuSlot, exit_: MmioRead) -> None:
-        value = self.mmio.read(exit_.addr, exit_.width)
-        slot.arch.set_gpr(exit_.reg, _extend(value, exit_.width, exit_.reg_width, exit_.signed_ext))
-
-    def _mmio_write(self, slot: VCpuSlot, exit_: MmioWrite) -> None:
-        self.mmio.write(exit_.addr, exit_.width, exit_.data)
-
-    def _io_read(self, slot: VCpuSlot, exit_: IoRead) -> None:
-        slot.arch.set_return_value(self.ports.read(exit_.port, exit_.width))
-
-    def _io_write(self, slot: VCpuSlot, exit_: IoWrite) -> None:
-        self.ports.write(exit_.port, exit_.width, exit_.data)
-
-    def _hypercall(self, slot: VCpuSlot, exit_: Hypercall) -> None:
-        handler = HYPERCALLS.get(exit_.nr)
-        if handler is None:
-            self._warn_once(("hypercall", exit_.nr), f"unknown hypercall {exit_.nr:#x} returns -1")
-            slot.arch.set_return_value(_M64)
-            return
-        slot.arch.set_return_value(handler(exit_.args) & _M64)
-
-    def _sysreg_read(self, slot: VCpuSlot, exit_: SysRegRead) -> None:
-        self._warn_once(("sysreg-read", exit_.addr), f"system register {exit_.addr:#x} is not emulated; reads 0")
-        slot.arch.set_gpr(exit_.reg, 0)
-
-    def _sysreg_write(self, slot: VCpuSlot, exit_: SysRegWrite) -> None:
-        self._warn_once(("sysreg-write", exit_.addr), f"system register {exit_.addr:#x} is not emulated; write dropped")
-
-    def _send_ipi(self, slot: VCpuSlot, exit_: SendIPI) -> None:
-        targets = self._ipi_targets(slot.id, exit_)
-        if targets is None:
-            slot.vcpu.set_return_value(self.arch.status_codes.get("invalid_param", _M64))
-            return
-        for target in targets:
-            self.slots[target].vcpu.inject_interrupt(exit_.vector)
-            if self.slots[target].status == HALTED:
-                self.slots[target].status = STARTED
-
-    def _ipi_targets(self, sender: int, exit_: SendIPI) -> list[int] | None:
-        count = len(self.slots)
-        if exit_.send_to_all:
-            return [i for i in range(count) if i != sender or exit_.send_to_self]
-        targets = [exit_.target_cpu + bit for bit in range(64) if exit_.target_cpu_aux >> bit & 1]
-        if exit_.send_to_self:
-            targets.append(sender)
-        if any(not 0 <= t < count for t in targets):
-            return None
-        return targets
-
-    def _nothing(self, slot: VCpuSlot, exit_: VmExit) -> None:
-        return None
-
-    def _warn_once(self, key: tuple[str, int], message: str) -> None:
-        seen = self.__dict__.setdefault("_warned", set())
-        if key not in seen:
-            seen.add(key)
+    # ---- used by the exit handlers --------------------------------------------------------
+    def warn_once(self, key: tuple[str, int], message: str) -> None:
+        """Warn about `key` the first time only."""
+        if key not in self._warned:
+            self._warned.add(key)
             self.warn(message + " (reported once)")
 
-    # ---- exits completed by the run loop ---------------------------------------------------
-    def _complete_in_loop(self, slot: VCpuSlot, exit_: VmExit) -> None:
-        handler = _SLOW.get(type(exit_))
-        if handler is None:
-            raise StopRun("error", f"vCPU {slot.id}: no handler for exit {exit_!r}")
-        handler(self, slot, exit_)
-
-    def _halt(self, slot: VCpuSlot, exit_: Halt) -> None:
-        slot.status = HALTED
-
-    def _cpu_up(self, slot: VCpuSlot, exit_: CpuUp) -> None:
-        codes = self.arch.status_codes
-        target = exit_.target_cpu
-        if not 0 <= target < len(self.slots):
-            slot.vcpu.set_return_value(codes.get("invalid_param", _M64))
-            return
-        other = self.slots[target]
-        if other.status != STOPPED:
-            slot.vcpu.set_return_value(codes.get("already_available", _M64))
-            return
-        if self.memory.find(exit_.entry_point) is None:
-            slot.vcpu.set_return_value(codes.get("invalid_address", _M64))
-            return
-        other.vcpu.set_entry(exit_.entry_point)
-        regs = self.arch.registers.cpu_up
-        if "cpu_id" in regs:
-            other.vcpu.set_gpr(regs["cpu_id"], target)
-        if "arg" in regs:
-            other.vcpu.set_gpr(regs["arg"], exit_.arg)
-        other.status = STARTED
-
-    def _cpu_down(self, slot: VCpuSlot, exit_: CpuDown) -> None:
-        slot.status = STOPPED
-        slot.deadline_ns = None
-
-    def _system_down(self, slot: VCpuSlot, exit_: SystemDown) -> None:
-        if not exit_.reset:
-            raise StopRun("poweroff", f"the guest powered the VM off (vCPU {slot.id})")
+    def reset_guest(self) -> None:
+        """Reset: new vCPUs in their reset state, images loaded again, vCPU 0 started."""
         self.stats.resets += 1
         self._drop_vcpus()
         self._load_images()
         self._create_vcpus()
-
-    def _nested_page_fault(self, slot: VCpuSlot, exit_: NestedPageFault) -> None:
-        access = exit_.access_flags.name or str(int(exit_.access_flags))
-        raise StopRun(
-            "fault",
-            f"vCPU {slot.id}: nested page fault at GPA {exit_.addr:#x} ({access.lower()}): "
-            "no RAM or device is mapped there",
-        )
-
-    def _fail_entry(self, slot: VCpuSlot, exit_: FailEntry) -> None:
-        raise StopRun("fault", f"vCPU {slot.id}: VM entry failed (reason {exit_.hardware_entry_failure_reason:#x})")
-
-
-def _extend(value: int, width: int, reg_width: int, signed: bool) -> int:
-    """Zero- or sign-extend a `width`-byte value to `reg_width` bytes."""
-    bits = 8 * width
-    value &= (1 << bits) - 1
-    if signed and value >> (bits - 1):
-        value -= 1 << bits
-    return value & ((1 << (8 * reg_width)) - 1)
-
-
-_FAST: dict[type, Callable[[Vm, VCpuSlot, Any], None]] = {
-    MmioRead: Vm._mmio_read,
-    MmioWrite: Vm._mmio_write,
-    IoRead: Vm._io_read,
-    IoWrite: Vm._io_write,
-    Hypercall: Vm._hypercall,
-    SysRegRead: Vm._sysreg_read,
-    SysRegWrite: Vm._sysreg_write,
-    SendIPI: Vm._send_ipi,
-    Nothing: Vm._nothing,
-    ExternalInterrupt: Vm._nothing,
-}
-_SLOW: dict[type, Callable[[Vm, VCpuSlot, Any], None]] = {
-    Halt: Vm._halt,
-    CpuUp: Vm._cpu_up,
-    CpuDown: Vm._cpu_down,
-    SystemDown: Vm._system_down,
-    NestedPageFault: Vm._nested_page_fault,
-    FailEntry: Vm._fail_entry,
-}
