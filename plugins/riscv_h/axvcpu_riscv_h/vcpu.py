@@ -9,7 +9,7 @@ guest-physical memory, at the end of a scheduling slice and for a timer interrup
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from pydantic import BaseModel
 from unicorn import (
@@ -21,7 +21,6 @@ from unicorn import (
     Uc,
     UcError,
 )
-from unicorn import riscv_const as rc
 from unicorn.unicorn_const import UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED
 
 from axvcpu_core.addr import GuestPhysAddr, HostPhysAddr
@@ -33,6 +32,7 @@ from axvcpu_core.exits import VmExit
 from axvcpu_core.services import VmmServices
 
 from . import actions as act
+from .apply import APPLY
 from .config import RiscvCreateConfig, RiscvSetupConfig
 from .csrs import (
     EBREAK,
@@ -279,7 +279,7 @@ class RiscvVCpu(ArchVCpu):
         if kind is act.SetGpr:
             self.set_gpr(action.index, action.value)  # type: ignore[attr-defined]
         else:
-            _APPLY[kind](self, action)
+            APPLY[kind](self, action)
 
     # ---- hooks -----------------------------------------------------------------------------
     def _on_intr(self, uc: Uc, intno: int, user_data: object) -> None:
@@ -439,6 +439,29 @@ class RiscvVCpu(ArchVCpu):
     def _sync_lines(self) -> None:
         self.hart.set_interrupt_lines(self._sip_bits())
 
+    def program_timer(self, ticks: int) -> None:
+        """SBI set_timer: replace the one-shot deadline (all ones: never) and clear hvip.VSTIP."""
+        self._deadline = None if ticks == M64 else ticks
+        self.hvip &= ~HVIP_VSTIP
+        self._sync_lines()
+        self.services.set_timer(self.vcpu_id, None if ticks == M64 else ticks * NS_PER_TICK)
+
+    def raise_vstip(self) -> None:
+        """The timer expired: hvip.VSTIP stays set until the next set_timer."""
+        self.hvip |= HVIP_VSTIP
+        self._sync_lines()
+
+    def flush_translation_caches(self) -> None:
+        """Flush the simulated TLB."""
+        flush_tlb(self.hart.uc)
+
+    def enter_resume_state(self, opaque: int) -> None:
+        """SBI non-retentive suspend resume state: a0 = hart id, a1 = opaque, vsatp = 0, SIE = 0."""
+        self.set_gpr(10, self.hart_id)
+        self.set_gpr(11, opaque)
+        self.fast.reg_write(SATP, 0)
+        self.fast.reg_write(SSTATUS, self.fast.reg_read(SSTATUS) & ~SSTATUS_SIE)
+
     def _sync_back_ssip(self) -> None:
         """The guest acknowledges an IPI by clearing sip.SSIP: mirror that into hvip.VSSIP."""
         if self.hvip & HVIP_VSSIP and not self.hart.interrupt_lines() & SIP_SSIP:
@@ -447,80 +470,3 @@ class RiscvVCpu(ArchVCpu):
 
 def _word(value: int) -> bytes:
     return value.to_bytes(4, "little")
-
-
-# ---- decoder actions -------------------------------------------------------------------------
-def _set_timer(vcpu: RiscvVCpu, action: act.SetTimer) -> None:
-    ticks = action.stime_value
-    vcpu._deadline = None if ticks == M64 else ticks
-    vcpu.hvip &= ~HVIP_VSTIP
-    vcpu._sync_lines()
-    vcpu.services.set_timer(vcpu.vcpu_id, None if ticks == M64 else ticks * NS_PER_TICK)
-
-
-def _read_time(vcpu: RiscvVCpu, action: act.ReadTime) -> None:
-    vcpu.set_gpr(action.rd, (vcpu.services.time_ns() // NS_PER_TICK) & M64)
-
-
-def _console_write(vcpu: RiscvVCpu, action: act.ConsoleWrite) -> None:
-    try:
-        written = vcpu.services.console_write(action.data)
-    except AxError:
-        vcpu.set_gpr(10, act.SBI_FAILED)
-        if action.result != act.ConsoleWrite.LEGACY:
-            vcpu.set_gpr(11, 0)
-        return
-    vcpu.set_gpr(10, 0)
-    if action.result == act.ConsoleWrite.DBCN_COUNT:
-        vcpu.set_gpr(11, written)
-    elif action.result == act.ConsoleWrite.DBCN_ZERO:
-        vcpu.set_gpr(11, 0)
-
-
-def _console_read(vcpu: RiscvVCpu, action: act.ConsoleRead) -> None:
-    services = vcpu.services
-    if action.legacy:
-        try:
-            data = services.console_read(1)
-        except AxError:
-            data = b""
-        vcpu.set_gpr(10, data[0] if data else M64)
-        return
-    try:
-        data = services.console_read(action.max_bytes)
-        services.write_guest(action.gpa, data)
-    except AxError:
-        vcpu.set_gpr(10, act.SBI_FAILED)
-        vcpu.set_gpr(11, 0)
-        return
-    vcpu.set_gpr(10, 0)
-    vcpu.set_gpr(11, len(data))
-
-
-def _flush(vcpu: RiscvVCpu, action: act.FlushTranslationCaches) -> None:
-    flush_tlb(vcpu.hart.uc)
-
-
-def _non_retentive(vcpu: RiscvVCpu, action: act.NonRetentiveSuspendState) -> None:
-    vcpu.set_gpr(10, vcpu.hart_id)
-    vcpu.set_gpr(11, action.opaque)
-    vcpu.fast.reg_write(SATP, 0)
-    vcpu.fast.reg_write(SSTATUS, vcpu.fast.reg_read(SSTATUS) & ~SSTATUS_SIE)
-
-
-def _set_vstip(vcpu: RiscvVCpu, action: act.SetVstip) -> None:
-    vcpu.hvip |= HVIP_VSTIP
-    vcpu._sync_lines()
-
-
-_APPLY: dict[type, Any] = {
-    act.SetTimer: _set_timer,
-    act.ReadTime: _read_time,
-    act.ConsoleWrite: _console_write,
-    act.ConsoleRead: _console_read,
-    act.FlushTranslationCaches: _flush,
-    act.NonRetentiveSuspendState: _non_retentive,
-    act.SetVstip: _set_vstip,
-}
-
-__all__ = ["RiscvVCpu", "rc"]
