@@ -5,8 +5,6 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, ClassVar, Self
 
-from .errors import AxError, AxErrorKind
-
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -69,15 +67,16 @@ class ArchVCpu(abc.ABC):
     def set_return_value(self, value: int) -> None:
         """Write the hypercall / firmware-call return register."""
 
+    @abc.abstractmethod
     def kick(self, external_vector: int | None = None) -> None:
-        """Make a `run()` in progress return soon; callable from another thread.
+        """Make a `run()` in progress (or the next one) return soon; callable from another thread.
 
-        With `external_vector`, the kick is a host device interrupt: the vCPU reports it as its
-        architecture's external-interrupt trap (an `ExternalInterrupt` exit) on its next run. The
-        default supports neither: the VMM then relies on its bound on each guest run.
+        The VMM's watchdog kicks the running vCPU at the end of its time slice, at its timer
+        deadline and for scheduled interrupts, so a guest that never exits still yields. A kick that
+        arrives between two guest runs must not be lost. With `external_vector`, the kick is a host
+        device interrupt, reported as the architecture's external-interrupt trap (an
+        `ExternalInterrupt` exit); a vCPU that cannot present one raises AxError(Unsupported).
         """
-        if external_vector is not None:
-            raise AxError(AxErrorKind.Unsupported, f"{type(self).__name__} cannot present host interrupts")
 
 
 class ArchPerCpu(abc.ABC):

@@ -77,6 +77,9 @@ class FakeArchVCpu(ArchVCpu):
     def set_return_value(self, value: int) -> None:
         self.regs[0] = value
 
+    def kick(self, external_vector: int | None = None) -> None:
+        self._call("kick")
+
 
 class FakePerCpu(ArchPerCpu):
     """A per-CPU model with an enable flag and a counter of disables."""

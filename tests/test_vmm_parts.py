@@ -11,9 +11,9 @@ from unicorn.riscv_const import UC_RISCV_REG_A0, UC_RISCV_REG_A1
 from axvcpu_core import AxError, AxErrorKind
 from axvcpu_core.unicorn_fast import FastUc
 from axvcpu_core.vmm.clock import VirtualClock
+from axvcpu_core.vmm.completion import extend
 from axvcpu_core.vmm.console import Console
 from axvcpu_core.vmm.devices import Bus, Ns16550a, Scratch, make_device
-from axvcpu_core.vmm.completion import extend
 
 
 def quiet_console() -> Console:

@@ -13,7 +13,9 @@ from ..arch import ArchVCpu
 
 
 class Watchdog:
-    """Kicks one armed vCPU when its wall-clock deadline passes."""
+    """Kicks one armed vCPU when its wall-clock deadline passes, and again every `REPEAT_NS` until disarmed."""
+
+    REPEAT_NS = 20_000_000
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -54,5 +56,5 @@ class Watchdog:
                 if remaining > 0:
                     self._cond.wait(remaining / 1e9)
                     continue
-                self._target = None
+                self._deadline += self.REPEAT_NS  # kick again until disarmed, in case a kick is lost
                 target.kick()

@@ -195,6 +195,10 @@ class RiscvVCpu(ArchVCpu):
                     return self._take_exit()
             if self._timer_due() and not self._signal(_TIMER):
                 return self._take_exit()
+            if self._kicked:  # a kick between two guest runs: emu_start would forget it
+                self._kicked = False
+                self._signal(_SOFTWARE)
+                return self._take_last()
             self._sync_back_ssip()
             count = self.services.slice_instructions()
             try:
