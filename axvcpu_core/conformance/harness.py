@@ -85,11 +85,14 @@ def run_scenario(
 
 
 class LoneServices(OfflineServices):
-    """Services for one vCPU outside any VM: RAM with an image, no devices, every exit stops `run()`."""
+    """Services for one vCPU outside any VM: RAM with an image, no devices, every exit stops `run()`.
+
+    Plugin authors can use it in their own unit tests; `reported` lists every exit `on_exit` saw.
+    """
 
     def __init__(self, memory: GuestAddressSpace) -> None:
         self.memory = memory
-        self.exits: list[Decoded] = []
+        self.reported: list[Decoded] = []
 
     def read_guest(self, gpa: int, size: int) -> bytes:
         return self.memory.read(gpa, size)
@@ -104,7 +107,7 @@ class LoneServices(OfflineServices):
         return 100_000_000
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
-        self.exits.append(decoded)
+        self.reported.append(decoded)
         return False
 
 

@@ -72,8 +72,8 @@ def test_state_machine_through_the_real_vcpu(axvcpu_arch: LoadedArch, boot_image
     states.append(vcpu.state)
     assert states == [VCpuState.CREATED, VCpuState.FREE, VCpuState.READY, VCpuState.READY]
     assert exit_.kind in EXIT_KINDS
-    assert services.exits, "run() returned without reporting the exit through services.on_exit"
-    assert services.exits[-1].exit == exit_
+    assert services.reported, "run() returned without reporting the exit through services.on_exit"
+    assert services.reported[-1].exit == exit_
     vcpu.unbind()
     states = [vcpu.state]
     with pytest.raises(AxError) as info:

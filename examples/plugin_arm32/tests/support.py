@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import axvcpu_example_arm32.plugin
 from axvcpu_core.addrspace import GuestAddressSpace
+from axvcpu_core.conformance.harness import LoneServices
 from axvcpu_core.conformance_kit import DEVICE_BASE, DEVICE_FILL
 from axvcpu_core.descriptor import Decoded
-from axvcpu_core.engine import DeviceWindow
 from axvcpu_core.registry import ArchRegistry, LoadedArch
 from axvcpu_core.spec import VmSpec
 from axvcpu_core.vmm import Console, RunResult, Vm
@@ -93,50 +92,26 @@ def run_guest(
     return GuestRun(vm, result, [json.loads(line) for line in trace.getvalue().splitlines()])
 
 
-@dataclass
-class FakeServices:
+class FakeServices(LoneServices):
     """VmmServices for one vCPU outside any VM: RAM holding an image, every exit recorded.
 
     `on_exit` keeps the guest running for the exit kinds in `keep_running` (as the VMM does when it
     completes an exit at once); every other exit comes back from `run()`.
     """
 
-    memory: GuestAddressSpace
-    keep_running: frozenset[str] = frozenset()
-    slice: int = 0
-    timeout_ns: int | None = 100_000_000
-    exits: list[tuple[int, Arm32Trap, Decoded]] = field(default_factory=list)
-    retired: int = 0
-
-    def time_ns(self) -> int:
-        return 0
-
-    def set_timer(self, vcpu_id: int, deadline_ns: int | None) -> None:
-        return None
-
-    def console_write(self, data: bytes) -> int:
-        return len(data)
-
-    def console_read(self, max_bytes: int) -> bytes:
-        return b""
-
-    def vcpu_count(self) -> int:
-        return 1
-
-    def vcpu_status(self, vcpu_id: int) -> str:
-        return "started"
-
-    def read_guest(self, gpa: int, size: int) -> bytes:
-        return self.memory.read(gpa, size)
-
-    def write_guest(self, gpa: int, data: bytes) -> None:
-        self.memory.write(gpa, data)
-
-    def guest_memory(self) -> GuestAddressSpace:
-        return self.memory
-
-    def device_windows(self) -> Sequence[DeviceWindow]:
-        return ()
+    def __init__(
+        self,
+        memory: GuestAddressSpace,
+        keep_running: frozenset[str] = frozenset(),
+        slice: int = 0,
+        timeout_ns: int | None = 100_000_000,
+    ) -> None:
+        super().__init__(memory)
+        self.keep_running = keep_running
+        self.slice = slice
+        self.timeout_ns = timeout_ns
+        self.exits: list[tuple[int, Arm32Trap, Decoded]] = []
+        self.retired = 0
 
     def slice_instructions(self) -> int:
         return self.slice
@@ -147,15 +122,13 @@ class FakeServices:
     def tracing(self) -> bool:
         return True
 
-    def code_ranges(self) -> Sequence[tuple[int, int]]:
-        return ()
-
     def retired_instructions(self, vcpu_id: int, count: int) -> None:
         self.retired += count
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         assert isinstance(trap, Arm32Trap)
         self.exits.append((pc, trap, decoded))
+        self.reported.append(decoded)
         return decoded.exit.kind in self.keep_running
 
 

@@ -304,4 +304,4 @@ def test_kick_from_another_thread_ends_an_unbounded_run() -> None:
     exit_ = vcpu.run()
     timer.join()
     assert exit_.kind == "Nothing"
-    assert services.exits[-1].exit == exit_
+    assert services.reported[-1].exit == exit_
