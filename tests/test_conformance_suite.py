@@ -47,6 +47,15 @@ def test_each_defect_is_caught_by_name(
     result.stdout.fnmatch_lines([defect])
 
 
+def test_a_declared_known_gap_is_a_strict_xfail(pytester: pytest.Pytester) -> None:
+    failing = run_suite(pytester, "known_gap", "rv_known_gap", "-k", "mmio_write_4", "-rx")
+    failing.assert_outcomes(xfailed=1)
+    failing.stdout.fnmatch_lines(["mmio_write_4 * xfailed*known gap: declared by the test*"])
+    fixed = run_suite(pytester, "stale_gap", "rv_stale_gap", "-k", "mmio_write_4")
+    fixed.assert_outcomes(failed=1)
+    fixed.stdout.fnmatch_lines(["*XPASS(strict)*"])
+
+
 def test_the_suite_is_inert_without_an_arch(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--pyargs", "axvcpu_core.conformance", "-p", "no:cacheprovider", "-rs")
     outcomes = result.parseoutcomes()
