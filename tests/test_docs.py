@@ -37,3 +37,11 @@ def test_readme_starts_with_exactly_two_commands() -> None:
     assert len(lines) == 2
     assert lines[0].startswith("python3 -m pip install -e")
     assert lines[1] == "python3 -m pytest"
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    import axvcpu_core
+
+    text = (ROOT / "docs" / "api.md").read_text()
+    missing = [name for name in axvcpu_core.__all__ if name != "__version__" and f"`{name}`" not in text]
+    assert missing == []
