@@ -23,6 +23,8 @@ _mem_read = _lib.uc_mem_read
 _mem_read.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_size_t)
 _mem_write = _lib.uc_mem_write
 _mem_write.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t)
+_vmem_read = _lib.uc_vmem_read
+_vmem_read.argtypes = (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
 
 
 class FastUc:
@@ -58,6 +60,15 @@ class FastUc:
         buffer = self._mem if size <= 64 else ctypes.create_string_buffer(size)
         if _mem_read(self._handle, address, buffer, size):
             raise AxError(AxErrorKind.BadAddress, f"guest memory at {address:#x} ({size} bytes) is not mapped")
+        return buffer.raw[:size]
+
+    def vmem_read(self, address: int, size: int, prot: int) -> bytes:
+        """Read through the guest's own address translation (`prot`: UC_PROT_READ or UC_PROT_EXEC)."""
+        buffer = self._mem if size <= 64 else ctypes.create_string_buffer(size)
+        if _vmem_read(self._handle, address, prot, buffer, size):
+            raise AxError(
+                AxErrorKind.BadAddress, f"guest virtual address {address:#x} ({size} bytes) does not translate"
+            )
         return buffer.raw[:size]
 
     def mem_write(self, address: int, data: bytes) -> None:

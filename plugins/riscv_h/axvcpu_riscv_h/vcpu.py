@@ -17,6 +17,7 @@ from unicorn import (
     UC_HOOK_INSN_INVALID,
     UC_HOOK_INTR,
     UC_HOOK_MEM_UNMAPPED,
+    UC_PROT_EXEC,
     UC_QUERY_TIMEOUT,
     Uc,
     UcError,
@@ -86,7 +87,7 @@ class RiscvVCpu(ArchVCpu):
         uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         self._hook_counter_reads(services)
-        self._snapshot = self.fast.batch_reader([PC, PRIV, *(gpr_id(i) for i in range(1, 32))])
+        self._snapshot = self.fast.batch_reader([PC, PRIV, SATP, *(gpr_id(i) for i in range(1, 32))])
         self.hstatus = HSTATUS_RESET
         self.hvip = 0
         self.hgatp = 0
@@ -254,7 +255,7 @@ class RiscvVCpu(ArchVCpu):
     # ---- trap delivery ---------------------------------------------------------------------
     def _regs(self) -> tuple[int, ...]:
         """x0..x31 now (one batched read)."""
-        return (0, *self._snapshot()[2:])
+        return (0, *self._snapshot()[3:])
 
     def _signal(self, scause: int) -> bool:
         """Report an interrupt trap (sepc = the next instruction); False if the VMM wants the exit."""
@@ -293,7 +294,7 @@ class RiscvVCpu(ArchVCpu):
             if values[1] == PRIV_U:
                 self.hart.enter_guest_trap(8, 0, pc - 4)
                 return
-            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, (0, *values[2:]), _ECALL_BYTES)
+            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, (0, *values[3:]), _ECALL_BYTES)
             if not self._signal_at(trap, pc):
                 uc.emu_stop()
             return
@@ -348,39 +349,46 @@ class RiscvVCpu(ArchVCpu):
 
     def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
         values = self._snapshot()
-        regs = (0, *values[2:])
-        pc, info = self._locate(values[0], address, regs)
-        trap = self._access_trap(scause, address, pc, info, regs)
+        regs = (0, *values[3:])
+        pc, info, gva = self._locate(values[0], address, regs, values[2] >> 60 != 0)
+        trap = self._access_trap(scause, gva, address, pc, info, regs)
         if read_size is not None and info.load_dest is not None:
             self._pending_read = (info.load_dest, address, read_size)
         if not self._signal_at(trap, pc + info.length):
             uc.emu_stop()
         self._pending_read = None
 
-    def _access_trap(self, scause: int, address: int, pc: int, info: InsnInfo, regs: tuple[int, ...]) -> RiscvTrap:
-        """A load/store guest-page fault as an H hart reports it (GVA = GPA while vsatp is Bare)."""
+    def _access_trap(
+        self, scause: int, gva: int, gpa: int, pc: int, info: InsnInfo, regs: tuple[int, ...]
+    ) -> RiscvTrap:
+        """A load/store guest-page fault as an H hart reports it: stval = GVA, htval = GPA >> 2."""
         htinst = info.htinst if self.htinst_transformed else 0
-        return RiscvTrap(scause, address, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, regs, info.raw)
+        return RiscvTrap(scause, gva, gpa >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, regs, info.raw)
 
-    def _fetch(self, pc: int) -> InsnInfo:
-        data = self.fast.mem_read(pc, 4) if (pc & 0xFFF) <= 0xFFC else self._bytes_at(pc)
+    def _fetch(self, pc: int, paging: bool) -> InsnInfo:
+        if paging:
+            return insn_info(self._code_bytes(pc, True))
+        data = self.fast.mem_read(pc, 4) if (pc & 0xFFF) <= 0xFFC else self._code_bytes(pc, False)
         return insn_info(data)
 
-    def _locate(self, pc: int, address: int, regs: tuple[int, ...]) -> tuple[int, InsnInfo]:
-        """The instruction accessing `address`, starting the search at `pc`.
+    def _locate(self, pc: int, address: int, regs: tuple[int, ...], paging: bool) -> tuple[int, InsnInfo, int]:
+        """(PC, instruction facts, guest virtual address) of the access to guest-physical `address`.
 
         Unicorn's PC inside a memory hook is sometimes the start of the translation block rather than
         the accessing instruction; registers are exact, so walk forward to the first load/store whose
-        address operand (x[base] + offset) is `address`.
+        address operand (x[base] + offset) is `address` (with the guest's paging on: has its page offset).
         """
         candidate = pc
+        mask = 0xFFF if paging else M64
         for _ in range(_MAX_BLOCK_WALK):
-            info = self._fetch(candidate)
+            info = self._fetch(candidate, paging)
             operand = info.operand
-            if operand is not None and (regs[operand[0]] + operand[1]) & M64 == address:
-                return candidate, info
+            if operand is not None:
+                gva = (regs[operand[0]] + operand[1]) & M64
+                if gva & mask == address & mask:
+                    return candidate, info, gva
             candidate += info.length
-        return pc, self._fetch(pc)
+        return pc, self._fetch(pc, paging), address
 
     def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> bool:
         self._fault = (access, address, size, self.fast.reg_read(PC))
@@ -391,25 +399,31 @@ class RiscvVCpu(ArchVCpu):
         assert self._fault is not None
         access, address, _size, pc = self._fault
         self._fault = None
-        regs = self._regs()
+        values = self._snapshot()
+        regs = (0, *values[3:])
+        paging = values[2] >> 60 != 0
         if access == UC_MEM_FETCH_UNMAPPED:
-            trap = RiscvTrap(20, address, address >> 2, 0, address, self.hstatus | HSTATUS_GVA, regs, b"")
+            gva = pc if paging else address
+            trap = RiscvTrap(20, gva, address >> 2, 0, gva, self.hstatus | HSTATUS_GVA, regs, b"")
         else:
-            pc, info = self._locate(pc, address, regs)
+            pc, info, gva = self._locate(pc, address, regs, paging)
             cause = 23 if info.is_amo else _MEM_CAUSE.get(access, 21)
-            trap = self._access_trap(cause, address, pc, info, regs)
+            trap = self._access_trap(cause, gva, address, pc, info, regs)
         return self._signal_at(trap, None)
 
     # ---- helpers ---------------------------------------------------------------------------
-    def _bytes_at(self, pc: int) -> bytes:
-        first = self.fast.mem_read(pc, 2)
+    def _code_bytes(self, pc: int, paging: bool) -> bytes:
+        """The 2 or 4 bytes of the instruction at `pc` (through the guest's translation when it pages)."""
+        read = (lambda a, n: self.fast.vmem_read(a, n, UC_PROT_EXEC)) if paging else self.fast.mem_read
+        first = read(pc, 2)
         if first[0] & 3 != 3:
             return first
-        return first + self.fast.mem_read(pc + 2, 2)
+        return first + read(pc + 2, 2)
 
     def _word_at(self, addr: int) -> int:
+        """The instruction at `addr` as an int (0 if it cannot be read)."""
         try:
-            return int.from_bytes(self._bytes_at(addr & M64), "little")
+            return int.from_bytes(self._code_bytes(addr & M64, self.fast.reg_read(SATP) >> 60 != 0), "little")
         except AxError:
             return 0
 

@@ -21,7 +21,21 @@ from axvcpu_riscv_h.guests import build
 
 BENCH_GUESTS = ["bench_compute", "bench_hypercall", "bench_load_store", "bench_mmio_read", "bench_mmio_write"]
 EXPECTED_GUESTS = sorted(
-    [*BENCH_GUESTS, "cpu", "csr", "demo", "fetch_fault", "hypercall", "ipi", "loop", "mmio", "spin", "stage2", "wfi"]
+    [
+        *BENCH_GUESTS,
+        "cpu",
+        "csr",
+        "demo",
+        "fetch_fault",
+        "hypercall",
+        "ipi",
+        "loop",
+        "mmio",
+        "paging",
+        "spin",
+        "stage2",
+        "wfi",
+    ]
 )
 M64 = (1 << 64) - 1
 

@@ -305,3 +305,20 @@ def test_kick_from_another_thread_ends_an_unbounded_run() -> None:
     timer.join()
     assert exit_.kind == "Nothing"
     assert services.reported[-1].exit == exit_
+
+
+def test_with_guest_paging_stval_is_the_virtual_and_htval_the_physical_address(tmp_path: Path) -> None:
+    run = run_guest(tmp_path, "paging")
+    assert run.result.reason == "poweroff", run.result.message
+    symbols = guest_info("paging")["symbols"]
+    alias = guest_info("paging")["constants"]["ALIAS_DEVICE"]
+    [store] = [line for line in run.trace if line["exit"]["kind"] == "MmioWrite"]
+    [load] = [line for line in run.trace if line["exit"]["kind"] == "MmioRead"]
+    assert store["pc"] == RAM + symbols["insn_store"]
+    assert store["trap"]["stval"] == alias
+    assert store["trap"]["htval"] << 2 == SCRATCH
+    assert store["exit"]["addr"] == SCRATCH
+    assert load["trap"]["stval"] == alias + 8
+    assert load["exit"] == {"kind": "MmioRead", "addr": SCRATCH + 8, "width": 4, "reg": 7, "reg_width": 8,
+                            "signed_ext": True, "next_pc": RAM + symbols["insn_load"] + 4}  # fmt: skip
+    assert run.result_word("paging", 0) == sext(FILL, 4)
