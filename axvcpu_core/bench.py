@@ -13,7 +13,7 @@ from typing import Any
 
 from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, Uc
 
-from .benchkit import BenchKit, BenchProgram
+from .benchkit import BENCH_PROGRAMS, BenchKit, BenchProgram
 from .engine import new_uc
 from .errors import AxError, AxErrorKind
 from .registry import LoadedArch
@@ -68,7 +68,11 @@ def _kit(arch: LoadedArch) -> BenchKit:
     factory = arch.descriptor.bench
     if factory is None:
         raise AxError(AxErrorKind.Unsupported, f"arch {arch.name} has no benchmark kit")
-    return factory()
+    kit = factory()
+    missing = [name for name in BENCH_PROGRAMS if name not in kit.programs]
+    if missing:
+        raise AxError(AxErrorKind.InvalidData, f"the {arch.name} benchmark kit lacks program(s) {', '.join(missing)}")
+    return kit
 
 
 def _best(measure: Callable[[], float]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Sequence
 
-from unicorn import Uc, UcError
+from unicorn import Uc
 from unicorn.unicorn_py3.unicorn import uclib
 
 from .errors import AxError, AxErrorKind
@@ -96,8 +96,3 @@ class BatchReader:
         if _reg_read_batch(self._handle, self._ids, self._ptrs, self._count):
             raise AxError(AxErrorKind.Io, "unicorn refused a batched register read")
         return self._values[:]
-
-
-def raise_typed(err: UcError, what: str) -> AxError:
-    """An AxError for a Unicorn error, naming what was attempted."""
-    return AxError(AxErrorKind.Io, f"{what}: unicorn error {err}")

@@ -8,6 +8,7 @@ from axvcpu_core.conformance_kit import ScenarioEntry
 from axvcpu_core.descriptor import ArchDescriptor, Capabilities, ConsoleDefault, DemoGuest, PlatformDefaults
 from axvcpu_core.hookspecs import hookimpl
 
+from . import sbi
 from .benchmarks import bench_kit
 from .config import RiscvCreateConfig, RiscvSetupConfig, RiscvVmConfig, vcpu_configs
 from .conformance import conformance_guests
@@ -28,13 +29,12 @@ EXITS = frozenset(
         "NestedPageFault", "Halt", "CpuUp", "CpuDown", "SystemDown", "Nothing", "SendIPI",
     }
 )  # fmt: skip
-_U64 = (1 << 64) - 1
 SBI_STATUS = {
-    "success": 0,
-    "failed": _U64,  # -1
-    "invalid_param": _U64 - 2,  # -3
-    "invalid_address": _U64 - 4,  # -5
-    "already_available": _U64 - 5,  # -6
+    "success": sbi.SBI_SUCCESS,
+    "failed": sbi.SBI_ERR_FAILED,
+    "invalid_param": sbi.SBI_ERR_INVALID_PARAM,
+    "invalid_address": sbi.SBI_ERR_INVALID_ADDRESS,
+    "already_available": sbi.SBI_ERR_ALREADY_AVAILABLE,
 }
 """SBI error codes the VMM writes with set_return_value (two's complement)."""
 
