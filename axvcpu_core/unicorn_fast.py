@@ -8,6 +8,7 @@ covers both, so a unicorn upgrade that moves them fails loudly.
 from __future__ import annotations
 
 import ctypes
+import struct
 from collections.abc import Sequence
 
 from unicorn import Uc
@@ -80,7 +81,7 @@ class FastUc:
 class BatchReader:
     """Reads a fixed list of registers with one `uc_reg_read_batch` call."""
 
-    __slots__ = ("_count", "_handle", "_ids", "_ptrs", "_values")
+    __slots__ = ("_count", "_handle", "_ids", "_ptrs", "_unpack", "_values")
 
     def __init__(self, handle: ctypes.c_void_p, reg_ids: Sequence[int]) -> None:
         count = len(reg_ids)
@@ -90,9 +91,10 @@ class BatchReader:
         self._values = (ctypes.c_uint64 * count)()
         base = ctypes.addressof(self._values)
         self._ptrs = (ctypes.c_void_p * count)(*[base + 8 * i for i in range(count)])
+        self._unpack = struct.Struct(f"<{count}Q").unpack_from
 
-    def __call__(self) -> list[int]:
+    def __call__(self) -> tuple[int, ...]:
         """The registers' current values, in the order given."""
         if _reg_read_batch(self._handle, self._ids, self._ptrs, self._count):
             raise AxError(AxErrorKind.Io, "unicorn refused a batched register read")
-        return self._values[:]
+        return self._unpack(self._values)

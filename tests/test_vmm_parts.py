@@ -118,7 +118,7 @@ def test_fast_register_and_memory_access_match_the_binding() -> None:
     assert uc.reg_read(UC_RISCV_REG_A0) == 0x1234_5678_9ABC_DEF0
     uc.reg_write(UC_RISCV_REG_A1, 42)
     assert fast.reg_read(UC_RISCV_REG_A1) == 42
-    assert fast.batch_reader([UC_RISCV_REG_A0, UC_RISCV_REG_A1])() == [0x1234_5678_9ABC_DEF0, 42]
+    assert fast.batch_reader([UC_RISCV_REG_A0, UC_RISCV_REG_A1])() == (0x1234_5678_9ABC_DEF0, 42)
     fast.mem_write(0x8000_0010, b"\x01\x02\x03")
     assert bytes(uc.mem_read(0x8000_0010, 3)) == b"\x01\x02\x03"
     assert fast.mem_read(0x8000_0010, 3) == b"\x01\x02\x03"

@@ -27,10 +27,11 @@ class VCpuSlot:
     slice_exits: int = 0
     """Exits in the current scheduling slice."""
 
-    @property
-    def arch(self) -> ArchVCpu:
-        """The arch vCPU: the hot path completes exits on it directly (the vCPU is RUNNING)."""
-        return self.vcpu.arch_vcpu
+    arch: ArchVCpu = field(init=False)
+    """The arch vCPU: the hot path completes exits on it directly (the vCPU is RUNNING)."""
+
+    def __post_init__(self) -> None:
+        self.arch = self.vcpu.arch_vcpu
 
     @property
     def id(self) -> int:

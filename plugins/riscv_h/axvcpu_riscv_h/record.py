@@ -14,7 +14,8 @@ AxError(InvalidData) naming `insn_bytes` when it needs them and they are missing
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal, NoReturn
+from operator import itemgetter
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -36,27 +37,30 @@ _KEYS = frozenset((*_SCALARS, "regs", "insn_bytes"))
 _HEX = frozenset("0123456789abcdef")
 
 
-class RiscvTrap:
+class RiscvTrap(tuple[Any, ...]):
     """One trap as the decoder sees it: CSR values, x0..x31 (x0 = 0) and the bytes at sepc.
 
-    Immutable and slotted. The constructor does not validate values (it runs once per guest exit;
-    build untrusted traps with `parse_record`): `regs` must hold 32 ints below 2**64 with x0 = 0.
-    It only normalises `regs` to a tuple and `insn_bytes` to bytes (no copy when they already are),
-    so a hardware model may pass a list and Unicorn's bytearray.
+    Immutable (a tuple underneath, so it is built once per guest exit at C speed, and equal only to
+    another RiscvTrap with the same fields). The constructor does not validate values (build
+    untrusted traps with `parse_record`): `regs` must hold 32 ints below 2**64 with x0 = 0. It only
+    normalises `regs` to a tuple and `insn_bytes` to bytes (no copy when they already are), so a
+    hardware model may pass a list and Unicorn's bytearray.
     """
 
-    __slots__ = (*_SCALARS, "regs", "insn_bytes")
-    scause: int
-    stval: int
-    htval: int
-    htinst: int
-    sepc: int
-    hstatus: int
-    regs: tuple[int, ...]
-    insn_bytes: bytes
+    __slots__ = ()
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:
+        scause: int
+        stval: int
+        htval: int
+        htinst: int
+        sepc: int
+        hstatus: int
+        regs: tuple[int, ...]
+        insn_bytes: bytes
+
+    def __new__(
+        cls,
         scause: int,
         stval: int = 0,
         htval: int = 0,
@@ -65,36 +69,25 @@ class RiscvTrap:
         hstatus: int = 0,
         regs: Iterable[int] = ZERO_REGS,
         insn_bytes: bytes | bytearray | memoryview = b"",
-    ) -> None:
-        _set(self, "scause", scause)
-        _set(self, "stval", stval)
-        _set(self, "htval", htval)
-        _set(self, "htinst", htinst)
-        _set(self, "sepc", sepc)
-        _set(self, "hstatus", hstatus)
-        _set(self, "regs", regs if type(regs) is tuple else tuple(regs))
-        _set(self, "insn_bytes", bytes(insn_bytes))
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError("RiscvTrap is immutable")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError("RiscvTrap is immutable")
-
-    def _key(self) -> tuple[object, ...]:
-        return (self.scause, self.stval, self.htval, self.htinst, self.sepc, self.hstatus,
-                self.regs, self.insn_bytes)  # fmt: skip
+    ) -> RiscvTrap:
+        regs = regs if type(regs) is tuple else tuple(regs)
+        data = insn_bytes if type(insn_bytes) is bytes else bytes(insn_bytes)
+        return tuple.__new__(cls, (scause, stval, htval, htinst, sepc, hstatus, regs, data))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RiscvTrap:
             return NotImplemented
-        return self._key() == other._key()
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return tuple.__hash__(self)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (RiscvTrap, self._key())
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
 
     def __repr__(self) -> str:
         regs = {f"x{i}": hex(v) for i, v in enumerate(self.regs) if v}
@@ -103,6 +96,10 @@ class RiscvTrap:
             f"htinst={self.htinst:#x}, sepc={self.sepc:#x}, hstatus={self.hstatus:#x}, "
             f"regs={regs}, insn_bytes={self.insn_bytes.hex()!r})"
         )
+
+
+for _index, _name in enumerate((*_SCALARS, "regs", "insn_bytes")):
+    setattr(RiscvTrap, _name, property(itemgetter(_index), doc=f"The record's {_name}."))
 
 
 # --- JSON model (schema only) -------------------------------------------------------------------

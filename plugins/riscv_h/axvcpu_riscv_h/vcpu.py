@@ -64,6 +64,7 @@ _SOFTWARE, _TIMER, _EXTERNAL = INTERRUPT | 1, INTERRUPT | 5, INTERRUPT | 9
 _MEM_CAUSE = {UC_MEM_WRITE_UNMAPPED: 23, UC_MEM_FETCH_UNMAPPED: 20}
 _SIP_MASK = 0x222
 _MAX_BLOCK_WALK = 64
+_A0 = gpr_id(10)
 
 
 class RiscvVCpu(ArchVCpu):
@@ -87,7 +88,8 @@ class RiscvVCpu(ArchVCpu):
         uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         self._hook_counter_reads(services)
-        self._snapshot = self.fast.batch_reader([PC, PRIV, SATP, *(gpr_id(i) for i in range(1, 32))])
+        # One batched read per exit: PC, PRIV, SATP, then x0..x31 (x0 reads 0) as the record's regs.
+        self._snapshot = self.fast.batch_reader([PC, PRIV, SATP, *(gpr_id(i) for i in range(32))])
         self.hstatus = HSTATUS_RESET
         self.hvip = 0
         self.hgatp = 0
@@ -171,7 +173,10 @@ class RiscvVCpu(ArchVCpu):
 
     def set_return_value(self, value: int) -> None:
         """a0 = value."""
-        self.set_gpr(10, value)
+        if self._pending_read is None:
+            self.fast.reg_write(_A0, value)
+        else:
+            self.set_gpr(10, value)
 
     def kick(self, external_vector: int | None = None) -> None:
         """Stop a running guest soon (thread-safe); with vector 9, as a host external interrupt."""
@@ -255,7 +260,7 @@ class RiscvVCpu(ArchVCpu):
     # ---- trap delivery ---------------------------------------------------------------------
     def _regs(self) -> tuple[int, ...]:
         """x0..x31 now (one batched read)."""
-        return (0, *self._snapshot()[3:])
+        return self._snapshot()[3:]
 
     def _signal(self, scause: int) -> bool:
         """Report an interrupt trap (sepc = the next instruction); False if the VMM wants the exit."""
@@ -294,7 +299,7 @@ class RiscvVCpu(ArchVCpu):
             if values[1] == PRIV_U:
                 self.hart.enter_guest_trap(8, 0, pc - 4)
                 return
-            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, (0, *values[3:]), _ECALL_BYTES)
+            trap = RiscvTrap(10, 0, 0, 0, (pc - 4) & M64, self.hstatus, values[3:], _ECALL_BYTES)
             if not self._signal_at(trap, pc):
                 uc.emu_stop()
             return
@@ -348,10 +353,18 @@ class RiscvVCpu(ArchVCpu):
         self._shadow_access(uc, 21, address, size)
 
     def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
+        """An access to a hooked device window, handled in the hook (the hot MMIO path)."""
         values = self._snapshot()
-        regs = (0, *values[3:])
-        pc, info, gva = self._locate(values[0], address, regs, values[2] >> 60 != 0)
-        trap = self._access_trap(scause, gva, address, pc, info, regs)
+        pc = values[0]
+        regs = values[3:]
+        paging = values[2] >> 60 != 0
+        info = self._fetch(pc, paging)
+        operand = info.operand
+        gva = -1 if operand is None else (regs[operand[0]] + operand[1]) & M64
+        if gva != address and (not paging or gva & 0xFFF != address & 0xFFF):
+            pc, info, gva = self._locate(pc, address, regs, paging)
+        htinst = info.htinst if self.htinst_transformed else 0
+        trap = RiscvTrap(scause, gva, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, regs, info.raw)
         if read_size is not None and info.load_dest is not None:
             self._pending_read = (info.load_dest, address, read_size)
         if not self._signal_at(trap, pc + info.length):
@@ -400,7 +413,7 @@ class RiscvVCpu(ArchVCpu):
         access, address, _size, pc = self._fault
         self._fault = None
         values = self._snapshot()
-        regs = (0, *values[3:])
+        regs = values[3:]
         paging = values[2] >> 60 != 0
         if access == UC_MEM_FETCH_UNMAPPED:
             gva = pc if paging else address
