@@ -14,8 +14,7 @@ AxError(InvalidData) naming `insn_bytes` when it needs them and they are missing
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, NamedTuple, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,27 +36,28 @@ _KEYS = frozenset((*_SCALARS, "regs", "insn_bytes"))
 _HEX = frozenset("0123456789abcdef")
 
 
-class RiscvTrap(tuple[Any, ...]):
+class _TrapFields(NamedTuple):
+    scause: int
+    stval: int
+    htval: int
+    htinst: int
+    sepc: int
+    hstatus: int
+    regs: tuple[int, ...]
+    insn_bytes: bytes
+
+
+class RiscvTrap(_TrapFields):
     """One trap as the decoder sees it: CSR values, x0..x31 (x0 = 0) and the bytes at sepc.
 
-    Immutable (a tuple underneath, so it is built once per guest exit at C speed, and equal only to
-    another RiscvTrap with the same fields). The constructor does not validate values (build
+    Immutable (a named tuple underneath, so it is built once per guest exit at C speed, and equal
+    only to another RiscvTrap with the same fields). The constructor does not validate values (build
     untrusted traps with `parse_record`): `regs` must hold 32 ints below 2**64 with x0 = 0. It only
     normalises `regs` to a tuple and `insn_bytes` to bytes (no copy when they already are), so a
     hardware model may pass a list and Unicorn's bytearray.
     """
 
     __slots__ = ()
-
-    if TYPE_CHECKING:
-        scause: int
-        stval: int
-        htval: int
-        htinst: int
-        sepc: int
-        hstatus: int
-        regs: tuple[int, ...]
-        insn_bytes: bytes
 
     def __new__(
         cls,
@@ -96,10 +96,6 @@ class RiscvTrap(tuple[Any, ...]):
             f"htinst={self.htinst:#x}, sepc={self.sepc:#x}, hstatus={self.hstatus:#x}, "
             f"regs={regs}, insn_bytes={self.insn_bytes.hex()!r})"
         )
-
-
-for _index, _name in enumerate((*_SCALARS, "regs", "insn_bytes")):
-    setattr(RiscvTrap, _name, property(itemgetter(_index), doc=f"The record's {_name}."))
 
 
 # --- JSON model (schema only) -------------------------------------------------------------------
