@@ -24,7 +24,6 @@ from .insn import insn_length
 from .registers import ABI_NAMES
 
 M64 = (1 << 64) - 1
-_set = object.__setattr__
 
 REG_INDEX: dict[str, int] = {f"x{i}": i for i in range(32)} | {n: i for i, n in enumerate(ABI_NAMES)}
 REG_INDEX["fp"] = 8
