@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 from .arch import ArchPerCpu
 from .errors import AxError, AxErrorKind
+from .physcpu import check_cpu_id
 
 P = TypeVar("P", bound=ArchPerCpu)
 
@@ -29,8 +30,7 @@ class PerCpu(Generic[P]):
                 AxErrorKind.AlreadyExists,
                 f"per-CPU state is already initialised for CPU {self._cpu_id}; init it once per CPU",
             )
-        if cpu_id < 0:
-            raise AxError(AxErrorKind.InvalidInput, f"physical CPU id {cpu_id} is negative")
+        check_cpu_id(cpu_id)
         self._arch = self._arch_class.new(cpu_id)
         self._cpu_id = cpu_id
 

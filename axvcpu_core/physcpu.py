@@ -21,6 +21,12 @@ _lock = threading.Lock()
 _current: dict[int, VCpu] = {}
 
 
+def check_cpu_id(cpu_id: object) -> None:
+    """AxError(InvalidInput) unless `cpu_id` is an int >= 0 (a physical CPU id)."""
+    if isinstance(cpu_id, bool) or not isinstance(cpu_id, int) or cpu_id < 0:
+        raise AxError(AxErrorKind.InvalidInput, f"physical CPU id must be a non-negative int, got {cpu_id!r}")
+
+
 def current_phys_cpu() -> int:
     """Id of the physical CPU the calling thread runs on."""
     cpu: int = getattr(_thread, "cpu", 0)
@@ -30,8 +36,7 @@ def current_phys_cpu() -> int:
 @contextmanager
 def running_on(cpu_id: int) -> Iterator[int]:
     """Run the body as physical CPU `cpu_id` (restored afterwards)."""
-    if cpu_id < 0:
-        raise AxError(AxErrorKind.InvalidInput, f"physical CPU id {cpu_id} is negative")
+    check_cpu_id(cpu_id)
     previous = current_phys_cpu()
     _thread.cpu = cpu_id
     try:

@@ -6,6 +6,7 @@ from typing import ClassVar, Self
 
 from axvcpu_core.arch import ArchPerCpu
 from axvcpu_core.errors import AxError, AxErrorKind
+from axvcpu_core.physcpu import check_cpu_id
 
 from .host import X86HostCpu
 from .hwdefs import (
@@ -48,8 +49,7 @@ class X86PerCpu(ArchPerCpu):
     @classmethod
     def new(cls, cpu_id: int) -> Self:
         """Record the CPU and model its host state; nothing is enabled."""
-        if isinstance(cpu_id, bool) or not isinstance(cpu_id, int) or cpu_id < 0:
-            raise AxError(AxErrorKind.InvalidInput, f"physical CPU id must be an int >= 0, got {cpu_id!r}")
+        check_cpu_id(cpu_id)
         return cls(cpu_id)
 
     def is_enabled(self) -> bool:
