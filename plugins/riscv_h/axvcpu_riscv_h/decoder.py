@@ -91,30 +91,23 @@ def _inconsistent(trap: RiscvTrap, access: insn.MemAccess) -> NoReturn:
     )
 
 
-def _load_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
+def _data_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
+    """A load (21) or store/AMO (23) guest-page fault: MMIO for a single-register access, else the stage-2 rule."""
     if trap.htinst in insn.PSEUDO_INSTRUCTIONS:
         return _implicit(trap)
+    store = trap.scause == 23
     access = insn.mem_access(trap.htinst, trap.insn_bytes)
     gpa = ((trap.htval << 2) | (trap.stval & 3)) & M64
     if access is None:
-        return Decoded(NestedPageFault(gpa, _READ), trap.sepc)
-    if access.store:
+        return Decoded(NestedPageFault(gpa, _WRITE if store else _READ), trap.sepc)
+    if access.store != store:
         _inconsistent(trap, access)
-    read = MmioRead(gpa, access.width, access.reg, _QWORD, access.signed_ext)
-    return _new(Decoded, (read, (trap.sepc + access.length) & M64, _NO_ACTIONS))
-
-
-def _store_fault(trap: RiscvTrap, services: VmmServices) -> Decoded:
-    if trap.htinst in insn.PSEUDO_INSTRUCTIONS:
-        return _implicit(trap)
-    access = insn.mem_access(trap.htinst, trap.insn_bytes)
-    gpa = ((trap.htval << 2) | (trap.stval & 3)) & M64
-    if access is None:
-        return Decoded(NestedPageFault(gpa, _WRITE), trap.sepc)
-    if not access.store:
-        _inconsistent(trap, access)
-    write = MmioWrite(gpa, access.width, trap.regs[access.reg] & access.mask)
-    return _new(Decoded, (write, (trap.sepc + access.length) & M64, _NO_ACTIONS))
+    exit_: MmioRead | MmioWrite
+    if store:
+        exit_ = MmioWrite(gpa, access.width, trap.regs[access.reg] & access.mask)
+    else:
+        exit_ = MmioRead(gpa, access.width, access.reg, _QWORD, access.signed_ext)
+    return _new(Decoded, (exit_, (trap.sepc + access.length) & M64, _NO_ACTIONS))
 
 
 # --- virtual instruction (§5) and interrupts (§6) -----------------------------------------------
@@ -150,9 +143,9 @@ def _external_interrupt(trap: RiscvTrap, services: VmmServices) -> Decoded:
 CAUSE_TABLE: dict[int, Callable[[RiscvTrap, VmmServices], Decoded]] = {
     10: dispatch,
     20: _fetch_fault,
-    21: _load_fault,
+    21: _data_fault,
     22: _virtual_instruction,
-    23: _store_fault,
+    23: _data_fault,
     INTERRUPT | 1: _software_interrupt,
     INTERRUPT | 5: _timer_interrupt,
     INTERRUPT | 9: _external_interrupt,
