@@ -230,11 +230,7 @@ class RiscvVCpu(ArchVCpu):
     def _quiet_return(self, count: int) -> VmExit | None:
         """emu_start returned by itself: a kick, WFI, the timer, or the end of the slice."""
         if self._kicked:
-            self._kicked = False
-            if self._host_irq:
-                return None  # the loop presents the host interrupt
-            self._signal(_SOFTWARE)
-            return self._take_last()
+            return None  # the loop presents a host interrupt or the timer first, then yields
         pc = self.hart.pc
         if self._word_at(pc - 4) == WFI:
             if self._interrupt_ready():
@@ -248,7 +244,7 @@ class RiscvVCpu(ArchVCpu):
             return None
         if count and not self.hart.uc.query(UC_QUERY_TIMEOUT):
             self.services.retired_instructions(self.vcpu_id, count)
-        self._signal(_SOFTWARE)  # a kick: the slice or the run bound is over; yield to the VMM
+        self._signal(_SOFTWARE)  # the slice (or the services' own run bound) is over; yield to the VMM
         return self._take_last()
 
     def _take_last(self) -> VmExit:
