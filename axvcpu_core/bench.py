@@ -19,7 +19,7 @@ from .errors import AxError, AxErrorKind
 from .registry import LoadedArch
 from .services import OfflineServices
 from .spec import VmSpec
-from .vmm import Console, Vm
+from .vmm import Console, RunResult, Vm
 
 DEFAULT_ITERATIONS = {
     "compute": 25_000_000,
@@ -60,7 +60,7 @@ def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], No
     seconds = _best(functools.partial(_vmm_seconds, arch, kit, program, count, "mmio_write", "trap"))
     out["mmio_write_trap_per_s"] = round(count * program.exits_per_iteration / seconds, 3)
     say("decode: recorded trace through the pure decoder")
-    out["decode_per_s"] = round(_decode_rate(arch, kit, iterations), 1)
+    out["decode_per_s"] = round(_decode_rate(arch, kit), 1)
     return out
 
 
@@ -93,18 +93,30 @@ def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool, acces
     return VmSpec.from_data(data, source="bench")
 
 
-def _vmm_seconds(
-    arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str, access: str = "hook"
-) -> float:
+def _run_program(
+    arch: LoadedArch,
+    kit: BenchKit,
+    program: BenchProgram,
+    count: int,
+    name: str,
+    access: str = "hook",
+    trace: io.StringIO | None = None,
+) -> RunResult:
+    """Run a benchmark loop of `count` iterations under the VMM; it must power off."""
     with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
         image = Path(tmp) / f"{name}.bin"
         image.write_bytes(program.with_iterations(count))
         spec = _spec(arch, kit, image, with_device=name != "compute", access=access)
-        vm = Vm(spec, Console(io.BytesIO(), echo=False), warn=lambda message: None)
-        result = vm.run()
+        result = Vm(spec, Console(io.BytesIO(), echo=False), trace=trace, warn=lambda message: None).run()
     if result.reason != "poweroff":
         raise AxError(AxErrorKind.BadState, f"benchmark {name} did not finish: {result.reason}: {result.message}")
-    return result.stats.loop_seconds
+    return result
+
+
+def _vmm_seconds(
+    arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str, access: str = "hook"
+) -> float:
+    return _run_program(arch, kit, program, count, name, access).stats.loop_seconds
 
 
 def _bare_seconds(kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:
@@ -130,7 +142,7 @@ def _empty_mem_hooks(uc: Uc, base: int) -> None:
     uc.hook_add(UC_HOOK_MEM_WRITE, empty, begin=base, end=base + 0xFFF)
 
 
-def _decode_rate(arch: LoadedArch, kit: BenchKit, iterations: dict[str, int]) -> float:
+def _decode_rate(arch: LoadedArch, kit: BenchKit) -> float:
     decoder = arch.descriptor.decoder
     assert decoder is not None
     records = _record_trace(arch, kit)
@@ -147,11 +159,7 @@ def _decode_rate(arch: LoadedArch, kit: BenchKit, iterations: dict[str, int]) ->
 def _record_trace(arch: LoadedArch, kit: BenchKit) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     for name in ("mmio_write", "mmio_read", "hypercall"):
-        with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
-            image = Path(tmp) / f"{name}.bin"
-            image.write_bytes(kit.programs[name].with_iterations(200))
-            trace = io.StringIO()
-            vm = Vm(_spec(arch, kit, image, True), Console(io.BytesIO(), echo=False), trace=trace, warn=lambda m: None)
-            vm.run()
-            lines += [json.loads(line)["trap"] for line in trace.getvalue().splitlines()]
+        trace = io.StringIO()
+        _run_program(arch, kit, kit.programs[name], 200, name, trace=trace)
+        lines += [json.loads(line)["trap"] for line in trace.getvalue().splitlines()]
     return lines
