@@ -72,10 +72,6 @@ class VmmServices(Protocol):
         """
         ...
 
-    def tracing(self) -> bool:
-        """Whether exits are traced: traps passed to `on_exit` must then hold the full register file."""
-        ...
-
     def code_ranges(self) -> Sequence[tuple[int, int]]:
         """[start, end) ranges of guest code loaded by the VMM, for pre-decoding bounded hooks."""
         ...
@@ -145,9 +141,6 @@ class OfflineServices:
 
     def run_timeout_ns(self) -> int | None:
         return None
-
-    def tracing(self) -> bool:
-        return False
 
     def code_ranges(self) -> Sequence[tuple[int, int]]:
         return ()

@@ -292,10 +292,6 @@ class Vm:
             bound = min(bound, self._scheduled[0][0] - now)
         return max(0, bound)
 
-    def tracing(self) -> bool:
-        """Whether a trace file is being written."""
-        return self._trace is not None
-
     def code_ranges(self) -> Sequence[tuple[int, int]]:
         """Where the images were loaded."""
         return [(seg.gpa, seg.gpa + len(seg.data)) for img in self.spec.loaded_images for seg in img.segments]

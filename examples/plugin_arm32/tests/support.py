@@ -119,9 +119,6 @@ class FakeServices(LoneServices):
     def run_timeout_ns(self) -> int | None:
         return self.timeout_ns
 
-    def tracing(self) -> bool:
-        return True
-
     def retired_instructions(self, vcpu_id: int, count: int) -> None:
         self.retired += count
 

@@ -45,7 +45,7 @@ class UnicornHart:
     ) -> None:
         self.uc = new_uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
         map_guest_ram(self.uc, memory)
-        self.hooked_windows = map_hooked_windows(self.uc, windows, on_read, on_write)
+        map_hooked_windows(self.uc, windows, on_read, on_write)
         self.fast = FastUc(self.uc)
         self._firmware_setup()
 
