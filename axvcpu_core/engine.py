@@ -91,10 +91,10 @@ def map_guest_ram(uc: Uc, space: GuestAddressSpace) -> None:
             ) from err
 
 
-def map_hooked_windows(uc: Uc, windows: Iterable[DeviceWindow], on_read: MemHook, on_write: MemHook) -> int:
-    """Shadow-map the hooked windows and bound a read and a write hook to each; returns their count."""
+def map_shadow_windows(uc: Uc, windows: Iterable[DeviceWindow]) -> list[DeviceWindow]:
+    """Map shadow RAM under every hooked window; returns those windows (to hook, e.g. with `ExitHooks`)."""
     mapped: set[int] = set()
-    count = 0
+    hooked = []
     for window in windows:
         if not window.hooked:
             continue
@@ -103,8 +103,15 @@ def map_hooked_windows(uc: Uc, windows: Iterable[DeviceWindow], on_read: MemHook
             if page not in mapped:
                 uc.mem_map(page, PAGE, UC_PROT_READ | UC_PROT_WRITE)
                 mapped.add(page)
+        hooked.append(window)
+    return hooked
+
+
+def map_hooked_windows(uc: Uc, windows: Iterable[DeviceWindow], on_read: MemHook, on_write: MemHook) -> int:
+    """Shadow-map the hooked windows and bound a read and a write hook to each; returns their count."""
+    hooked = map_shadow_windows(uc, windows)
+    for window in hooked:
         last = window.end - 1
         uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=window.base, end=last)
         uc.hook_add(UC_HOOK_MEM_WRITE, on_write, begin=window.base, end=last)
-        count += 1
-    return count
+    return len(hooked)

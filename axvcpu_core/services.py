@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from .errors import AxError, AxErrorKind
 
@@ -11,6 +11,17 @@ if TYPE_CHECKING:
     from .addrspace import GuestAddressSpace
     from .descriptor import Decoded
     from .engine import DeviceWindow
+
+
+class FastExitHandlers(NamedTuple):
+    """The VMM's completions a hardware model may run without a trap record (`axvcpu_core.fastexit`)."""
+
+    mmio_read: Callable[[int, int], int]
+    """(gpa, width) -> the device's value."""
+    mmio_write: Callable[[int, int, int], None]
+    """(gpa, width, data)."""
+    hypercall: Callable[..., int]
+    """(nr, *args) -> the value for the return register."""
 
 
 @runtime_checkable
@@ -88,6 +99,15 @@ class VmmServices(Protocol):
         """
         ...
 
+    def fast_exit_handlers(self) -> FastExitHandlers | None:
+        """Handlers for exits the vCPU may complete natively, or None: report every exit to `on_exit`."""
+        ...
+
+    def fast_exits_done(self, vcpu_id: int, counts: Mapping[str, int]) -> int:
+        """Account exits (by kind) the vCPU completed natively since it last said; returns how many
+        more it may complete before the next one must go through `on_exit`."""
+        ...
+
 
 class OfflineServices:
     """Services for decoding recorded traps with no VM behind them.
@@ -150,3 +170,9 @@ class OfflineServices:
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         return False
+
+    def fast_exit_handlers(self) -> FastExitHandlers | None:
+        return None
+
+    def fast_exits_done(self, vcpu_id: int, counts: Mapping[str, int]) -> int:
+        return 0

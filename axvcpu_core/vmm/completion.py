@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exits import (
@@ -64,13 +64,17 @@ def io_write(vm: Vm, slot: VCpuSlot, exit_: IoWrite) -> None:
 
 
 def hypercall(vm: Vm, slot: VCpuSlot, exit_: Hypercall) -> None:
-    """A built-in hypercall's result, or -1 for an unknown number."""
-    handler = HYPERCALLS.get(exit_.nr)
+    """The hypercall's result into the return register."""
+    slot.arch.set_return_value(hypercall_result(vm, exit_.nr, exit_.args))
+
+
+def hypercall_result(vm: Vm, nr: int, args: Sequence[int]) -> int:
+    """A built-in hypercall's result, or -1 (all ones) for an unknown number (reported once)."""
+    handler = HYPERCALLS.get(nr)
     if handler is None:
-        vm.warn_once(("hypercall", exit_.nr), f"unknown hypercall {exit_.nr:#x} returns -1")
-        slot.arch.set_return_value(_M64)
-        return
-    slot.arch.set_return_value(handler(exit_.args) & _M64)
+        vm.warn_once(("hypercall", nr), f"unknown hypercall {nr:#x} returns -1")
+        return _M64
+    return handler(args) & _M64
 
 
 def sysreg_read(vm: Vm, slot: VCpuSlot, exit_: SysRegRead) -> None:

@@ -12,7 +12,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO
 
 from ..addrspace import GuestAddressSpace
@@ -22,10 +22,11 @@ from ..errors import AxError, AxErrorKind
 from ..percpu import PerCpu
 from ..physcpu import running_on
 from ..registry import ArchRegistry, default_registry
+from ..services import FastExitHandlers
 from ..spec import VmSpec
 from ..vcpu import VCpu, VCpuState
 from .clock import VirtualClock
-from .completion import IN_HOOK, StopRun, complete_in_loop
+from .completion import IN_HOOK, StopRun, complete_in_loop, hypercall_result
 from .console import Console
 from .devices import Bus, make_device
 from .result import RunResult, RunStats
@@ -42,6 +43,7 @@ RUN_BOUND_NS = 100_000_000
 EPT_ROOT_BASE = 0x10_0000_0000
 """Host-physical address given as stage-2 root (stage 2 is modelled by the address space itself)."""
 _M64 = (1 << 64) - 1
+_UNLIMITED = 1 << 62
 
 
 def require_vcpu_model(arch: ArchDescriptor) -> None:
@@ -65,6 +67,7 @@ class Vm:
         vm_id: int = 0,
         warn: Callable[[str], None] | None = None,
         registry: ArchRegistry | None = None,
+        fast_exits: bool = True,
     ) -> None:
         self.spec = spec
         self.vm_id = vm_id
@@ -88,6 +91,11 @@ class Vm:
         self._observers = self._registry.exit_observers()
         self.mmio = Bus("MMIO", self.warn)
         self.ports = Bus("port", self.warn)
+        self._fast_handlers = (
+            FastExitHandlers(self.mmio.read, self.mmio.write, self.hypercall)
+            if fast_exits and trace is None and self._observers is None
+            else None
+        )
         self._windows = self._attach_devices()
         self.percpus = [PerCpu(self.arch.percpu_class) for _ in range(spec.vcpus)]
         for cpu_id, percpu in enumerate(self.percpus):
@@ -356,6 +364,29 @@ class Vm:
         if slot.slice_exits >= SLICE_EXITS and len(self.slots) > 1:
             return False  # completed; yield so the other vCPUs run
         return self._stop is None
+
+    def fast_exit_handlers(self) -> FastExitHandlers | None:
+        """The VMM's handlers, unless exits are traced or observed (or `fast_exits` is off)."""
+        return self._fast_handlers
+
+    def fast_exits_done(self, vcpu_id: int, counts: Mapping[str, int]) -> int:
+        """Count natively completed exits; the budget keeps `max_exits` and the slice on `on_exit`."""
+        slot = self.slots[vcpu_id]
+        if counts:
+            total = sum(counts.values())
+            slot.exits.update(counts)
+            self._seq += total
+            slot.slice_exits += total
+        if self._stop is not None:
+            return 0
+        remaining = _UNLIMITED if self._max_exits is None else self._max_exits - self._seq - 1
+        if len(self.slots) > 1:
+            remaining = min(remaining, SLICE_EXITS - slot.slice_exits - 1)
+        return max(0, remaining)
+
+    def hypercall(self, nr: int, *args: int) -> int:
+        """A hypercall's result."""
+        return hypercall_result(self, nr, args)
 
     def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:
         assert self._trace is not None

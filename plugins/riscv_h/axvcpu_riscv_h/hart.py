@@ -13,7 +13,8 @@ from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV64
 from unicorn import riscv_const as rc
 
 from axvcpu_core.addrspace import GuestAddressSpace
-from axvcpu_core.engine import DeviceWindow, MemHook, map_guest_ram, map_hooked_windows, new_uc
+from axvcpu_core.engine import DeviceWindow, map_guest_ram, map_shadow_windows, new_uc
+from axvcpu_core.fastexit import ExitHooks
 from axvcpu_core.unicorn_fast import FastUc
 
 from .csrs import MEDELEG, MIDELEG, MSTATUS_FS_INITIAL, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP
@@ -38,15 +39,17 @@ def gpr_id(index: int) -> int:
 
 
 class UnicornHart:
-    """One Unicorn RV64 instance with the guest's RAM and device windows mapped."""
+    """One Unicorn RV64 instance with the guest's RAM and device windows mapped.
 
-    def __init__(
-        self, memory: GuestAddressSpace, windows: Sequence[DeviceWindow], on_read: MemHook, on_write: MemHook
-    ) -> None:
+    `hooked_windows` are the windows mapped as shadow RAM; the vCPU hooks them through `exits`.
+    """
+
+    def __init__(self, memory: GuestAddressSpace, windows: Sequence[DeviceWindow]) -> None:
         self.uc = new_uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
         map_guest_ram(self.uc, memory)
-        map_hooked_windows(self.uc, windows, on_read, on_write)
+        self.hooked_windows = map_shadow_windows(self.uc, windows)
         self.fast = FastUc(self.uc)
+        self.exits = ExitHooks(self.uc, PC)
         self._firmware_setup()
 
     def _firmware_setup(self) -> None:

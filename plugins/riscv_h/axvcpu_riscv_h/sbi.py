@@ -50,6 +50,13 @@ EID_SRST = 0x53525354
 EID_DBCN = 0x4442434E
 EID_HVC = 0x485643
 """The project hypercall extension: any FID -> Hypercall{nr = a6, args = a0..a5}."""
+EID_REG = 17
+FID_REG = 16
+"""a7 selects the extension, a6 the function."""
+HVC_NR_REG = FID_REG
+HVC_ARG_REGS = range(10, 16)
+"""The hypercall ABI: nr in a6, arguments in a0..a5 (the result goes to a0)."""
+_HVC_ARGS = slice(HVC_ARG_REGS.start, HVC_ARG_REGS.stop)
 
 SBI_SUCCESS = 0
 SBI_ERR_FAILED = -1 & M64
@@ -251,7 +258,7 @@ def _console_write_byte(trap: RiscvTrap, services: VmmServices) -> Decoded:
 
 def _hypercall(trap: RiscvTrap, services: VmmServices) -> Decoded:
     regs = trap.regs
-    return _new(Decoded, (Hypercall(regs[16], regs[10:16]), (trap.sepc + 4) & M64, ()))
+    return _new(Decoded, (Hypercall(regs[HVC_NR_REG], regs[_HVC_ARGS]), (trap.sepc + 4) & M64, ()))
 
 
 def _legacy_set_timer(trap: RiscvTrap, services: VmmServices) -> Decoded:
@@ -329,10 +336,10 @@ _NO_FUNCTIONS: Mapping[int, Handler] = {}
 def dispatch(trap: RiscvTrap, services: VmmServices) -> Decoded:
     """Decode an SBI call (ecall from VS-mode): EID in a7, FID in a6, arguments in a0..a5."""
     regs = trap.regs
-    whole = WHOLE_EXTENSIONS.get(regs[17])
+    whole = WHOLE_EXTENSIONS.get(regs[EID_REG])
     if whole is not None:
         return whole(trap, services)
-    handler = SBI_TABLE.get(regs[17], _NO_FUNCTIONS).get(regs[16])
+    handler = SBI_TABLE.get(regs[EID_REG], _NO_FUNCTIONS).get(regs[FID_REG])
     if handler is None:
         return Decoded(NOTHING, (trap.sepc + 4) & M64, _NOT_SUPPORTED)
     return handler(trap, services)

@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from unicorn import (
     UC_HOOK_CODE,
     UC_HOOK_INSN_INVALID,
-    UC_HOOK_INTR,
     UC_HOOK_MEM_UNMAPPED,
     UC_PROT_EXEC,
     UC_QUERY_TIMEOUT,
@@ -29,7 +28,8 @@ from axvcpu_core.arch import ArchVCpu
 from axvcpu_core.descriptor import Decoded
 from axvcpu_core.engine import flush_tlb
 from axvcpu_core.errors import AxError, AxErrorKind
-from axvcpu_core.exits import VmExit
+from axvcpu_core.exits import MmioRead, MmioWrite, VmExit
+from axvcpu_core.fastexit import CallRule
 from axvcpu_core.services import VmmServices
 
 from . import actions as act
@@ -52,10 +52,11 @@ from .csrs import (
     WFI,
 )
 from .decoder import decode
-from .hart import PC, PRIV, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
+from .hart import PC, PRIV, PRIV_S, PRIV_U, SATP, SIE, SSTATUS, UnicornHart, gpr_id
 from .htinst import InsnInfo, counter_reads, insn_info, is_virtual_instruction
 from .percpu import RiscvPerCpu
 from .record import RiscvTrap
+from .sbi import EID_HVC, EID_REG, HVC_ARG_REGS, HVC_NR_REG
 
 UNTIL = M64
 """An odd address the guest can never execute: emu_start never stops on it."""
@@ -65,6 +66,17 @@ _MEM_CAUSE = {UC_MEM_WRITE_UNMAPPED: 23, UC_MEM_FETCH_UNMAPPED: 20}
 _SIP_MASK = 0x222
 _MAX_BLOCK_WALK = 64
 _A0 = gpr_id(10)
+_ECALL_INTNO = 8
+"""Unicorn's interrupt number for ecall (from U or S; PRIV tells which)."""
+HVC_CALL_RULE = CallRule(
+    _ECALL_INTNO,
+    ((PRIV, PRIV_S), (gpr_id(EID_REG), EID_HVC)),
+    gpr_id(HVC_NR_REG),
+    tuple(gpr_id(i) for i in HVC_ARG_REGS),
+    _A0,
+)
+"""The decoder's HVC rule (sbi.py) in Unicorn registers, for hypercalls completed natively."""
+_SATP_MODE = 0xF << 60
 
 
 class RiscvVCpu(ArchVCpu):
@@ -79,12 +91,15 @@ class RiscvVCpu(ArchVCpu):
         self.hart_id = vcpu_id if config.hart_id is None else config.hart_id
         self.services = services
         self.htinst_transformed = config.htinst == "transformed"
-        self.hart = UnicornHart(
-            services.guest_memory(), services.device_windows(), self._on_mem_read, self._on_mem_write
-        )
+        self.hart = UnicornHart(services.guest_memory(), services.device_windows())
         self.fast = self.hart.fast
         uc = self.hart.uc
-        uc.hook_add(UC_HOOK_INTR, self._on_intr)
+        self.exits = self.hart.exits
+        self.exits.hook_intr(self._on_intr)
+        self.exits.hook_windows(self.hart.hooked_windows, self._on_mem_read, self._on_mem_write)
+        self.exits.set_call_rule(HVC_CALL_RULE)
+        self.exits.set_translation_guard(SATP, _SATP_MODE)
+        self._fast_on = False
         uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         self._hook_counter_reads(services)
@@ -96,6 +111,7 @@ class RiscvVCpu(ArchVCpu):
         self._deadline: int | None = None  # timer deadline in ticks
         self._exit: VmExit | None = None
         self._last: VmExit | None = None
+        self._last_decoded: Decoded | None = None
         self._kicked = False
         self._host_irq = False
         self._pending_read: tuple[int, int, int] | None = None
@@ -194,6 +210,23 @@ class RiscvVCpu(ArchVCpu):
     def run(self) -> VmExit:
         """Run the guest until an exit the VMM must handle, a halt, or the end of the slice."""
         self._exit = None
+        handlers = self.services.fast_exit_handlers()
+        self._fast_on = handlers is not None and self.exits.native
+        if self._fast_on:
+            self.exits.arm(handlers, self.services.fast_exits_done(self.vcpu_id, {}))
+        try:
+            return self._run_until_exit()
+        finally:
+            if self._fast_on:
+                self._report_fast_exits()
+                self.exits.arm(None, 0)
+                self._fast_on = False
+
+    def _report_fast_exits(self) -> None:
+        """Tell the VMM what was completed natively and take its new budget."""
+        self.exits.set_budget(self.services.fast_exits_done(self.vcpu_id, self.exits.take_counts()))
+
+    def _run_until_exit(self) -> VmExit:
         while True:
             if self._host_irq:
                 self._host_irq = False
@@ -267,11 +300,17 @@ class RiscvVCpu(ArchVCpu):
         """Decode a trap, apply its actions, resume at next_pc, tell the VMM; False = stop."""
         decoded = self.decode_trap(trap)
         self._last = decoded.exit
+        self._last_decoded = decoded
         for action in decoded.actions:
             self._apply(action)
         if decoded.next_pc != natural_next:
             self.hart.pc = decoded.next_pc
-        if self.services.on_exit(self.vcpu_id, trap.sepc, trap, decoded):
+        if self._fast_on:
+            self._report_fast_exits()
+        completed = self.services.on_exit(self.vcpu_id, trap.sepc, trap, decoded)
+        if self._fast_on:
+            self._report_fast_exits()
+        if completed:
             return True
         self._exit = decoded.exit
         return False
@@ -343,15 +382,15 @@ class RiscvVCpu(ArchVCpu):
             uc.emu_stop()
 
     def _on_mem_write(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
-        self._shadow_access(uc, 23, address, None)
+        self._shadow_access(uc, 23, address, size, value & ((1 << (8 * size)) - 1))
 
     def _on_mem_read(self, uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> None:
-        self._shadow_access(uc, 21, address, size)
+        self._shadow_access(uc, 21, address, size, None)
 
-    def _shadow_access(self, uc: Uc, scause: int, address: int, read_size: int | None) -> None:
-        """An access to a hooked device window, handled in the hook (the hot MMIO path)."""
+    def _shadow_access(self, uc: Uc, scause: int, address: int, size: int, written: int | None) -> None:
+        """An access to a hooked device window, handled in the hook (the MMIO path the native one learns from)."""
         values = self._snapshot()
-        pc = values[0]
+        reported_pc = pc = values[0]
         regs = values[3:]
         paging = values[2] >> 60 != 0
         info = self._fetch(pc, paging)
@@ -361,11 +400,35 @@ class RiscvVCpu(ArchVCpu):
             pc, info, gva = self._locate(pc, address, regs, paging)
         htinst = info.htinst if self.htinst_transformed else 0
         trap = RiscvTrap(scause, gva, address >> 2, htinst, pc, self.hstatus | HSTATUS_GVA, regs, info.raw)
-        if read_size is not None and info.load_dest is not None:
-            self._pending_read = (info.load_dest, address, read_size)
+        if written is None and info.load_dest is not None:
+            self._pending_read = (info.load_dest, address, size)
         if not self._signal_at(trap, pc + info.length):
             uc.emu_stop()
+        elif self._fast_on and not paging and info.operand is not None:
+            self._remember(reported_pc, address, size, written, pc, info)
         self._pending_read = None
+
+    def _remember(
+        self, reported_pc: int, address: int, size: int, written: int | None, pc: int, info: InsnInfo
+    ) -> None:
+        """Let the native hook reuse the decoder's answer for this access when it is one the hook reproduces:
+        an MMIO exit of this address and width with no actions, resuming after the instruction, whose
+        data (write) is the stored value or whose register (read) is the load's destination."""
+        decoded = self._last_decoded
+        assert decoded is not None
+        exit_ = decoded.exit
+        if decoded.actions or decoded.next_pc != pc + info.length:
+            return
+        if type(exit_) is MmioWrite:
+            reproduced = written is not None and exit_.data == written
+        elif type(exit_) is MmioRead:
+            reproduced = written is None and exit_.reg == info.load_dest
+        else:
+            return
+        if not reproduced or exit_.addr != address or exit_.width != size or info.operand is None:
+            return
+        base, offset = info.operand
+        self.exits.remember(reported_pc, address, written is not None, pc, info.raw, gpr_id(base), offset, size)
 
     def _access_trap(
         self, scause: int, gva: int, gpa: int, pc: int, info: InsnInfo, regs: tuple[int, ...]
