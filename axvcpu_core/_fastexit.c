@@ -46,7 +46,8 @@ static uc_emu_stop_t uc_emu_stop_fn;
 #define MAX_HOOKS 64
 #define MAX_GUARDS 4
 #define MAX_ARGS 6
-#define CACHE_SLOTS 256
+#define CACHE_SLOTS 1024
+#define CACHE_PROBES 8
 #define COUNT_READ 0
 #define COUNT_WRITE 1
 #define COUNT_CALL 2
@@ -122,7 +123,32 @@ static int count_exit(FastExits *self, int which) {
 
 static size_t slot_of(uint64_t pc, uint64_t address, int is_write) {
     uint64_t h = pc * 0x9E3779B97F4A7C15ULL ^ address * 0xC2B2AE3D27D4EB4FULL ^ (uint64_t)is_write;
-    return (size_t)(h >> 56) & (CACHE_SLOTS - 1);
+    return (size_t)(h >> 48) & (CACHE_SLOTS - 1);
+}
+
+static int same_key(const access_entry *entry, uint64_t pc, uint64_t address, int is_write) {
+    return entry->used && entry->reported_pc == pc && entry->address == address && entry->is_write == is_write;
+}
+
+/* The entry of a key (linear probing over CACHE_PROBES slots), or NULL. */
+static access_entry *find_entry(FastExits *self, uint64_t pc, uint64_t address, int is_write) {
+    size_t first = slot_of(pc, address, is_write);
+    for (size_t i = 0; i < CACHE_PROBES; i++) {
+        access_entry *entry = &self->cache[(first + i) & (CACHE_SLOTS - 1)];
+        if (same_key(entry, pc, address, is_write)) return entry;
+        if (!entry->used) return NULL;
+    }
+    return NULL;
+}
+
+/* Where to store a key: its entry, else the first free slot, else the first slot of its run. */
+static access_entry *place_entry(FastExits *self, uint64_t pc, uint64_t address, int is_write) {
+    size_t first = slot_of(pc, address, is_write);
+    for (size_t i = 0; i < CACHE_PROBES; i++) {
+        access_entry *entry = &self->cache[(first + i) & (CACHE_SLOTS - 1)];
+        if (!entry->used || same_key(entry, pc, address, is_write)) return entry;
+    }
+    return &self->cache[first];
 }
 
 /* ---- the call rule (INTR) --------------------------------------------------------------------- */
@@ -185,10 +211,8 @@ static access_entry *valid_entry(FastExits *self, void *uc, uint64_t address, in
     void *ptrs[2] = {&values[0], &values[1]};
     if (uc_reg_read_batch_fn(uc, ids, ptrs, 2) != 0) return NULL;
     if (values[1] & self->translation_mask) return NULL;
-    access_entry *entry = &self->cache[slot_of(values[0], address, is_write)];
-    if (!entry->used || entry->reported_pc != values[0] || entry->address != address || entry->is_write != is_write ||
-        entry->width != size)
-        return NULL;
+    access_entry *entry = find_entry(self, values[0], address, is_write);
+    if (entry == NULL || entry->width != size) return NULL;
     unsigned char now[4];
     if (uc_mem_read_fn(uc, entry->insn_pc, now, (size_t)entry->insn_len) != 0) return NULL;
     if (memcmp(now, entry->insn, (size_t)entry->insn_len) != 0) return NULL;
@@ -457,7 +481,7 @@ static PyObject *FastExits_remember(FastExits *self, PyObject *args) {
         PyBuffer_Release(&insn);
         return PyErr_Format(PyExc_ValueError, "access width must be 1, 2, 4 or 8, not %d", width);
     }
-    access_entry *entry = &self->cache[slot_of(reported_pc, address, is_write)];
+    access_entry *entry = place_entry(self, reported_pc, address, is_write);
     entry->used = 1;
     entry->reported_pc = reported_pc;
     entry->address = address;

@@ -16,6 +16,7 @@ from unicorn import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_PROT_ALL, UC_PROT_RE
 from .benchkit import BENCH_PROGRAMS, BenchKit, BenchProgram
 from .engine import new_uc
 from .errors import AxError, AxErrorKind
+from .fastexit import native_available
 from .registry import LoadedArch
 from .services import OfflineServices
 from .spec import VmSpec
@@ -32,12 +33,18 @@ RAM_SIZE = 16 << 20
 REPEATS = 3
 
 
-def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Every benchmark, best of `REPEATS`, with its ratio to bare Unicorn."""
+def run_bench(
+    arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], None] | None = None, fast_exits: bool = True
+) -> dict[str, Any]:
+    """Every benchmark, best of `REPEATS`, with its ratio to bare Unicorn.
+
+    `fast_exits` False measures the Python exit path (the VMM hands out no native handlers).
+    """
     kit = _kit(arch)
     say = progress or (lambda text: None)
     iterations = {name: max(1000, int(count * scale)) for name, count in DEFAULT_ITERATIONS.items()}
-    out: dict[str, Any] = {"arch": arch.name}
+    fast = fast_exits and native_available()
+    out: dict[str, Any] = {"arch": arch.name, "fast_exits": fast}
     for name, key, unit in (
         ("compute", "mips", 1e6),
         ("load_store", "load_store_mips", 1e6),
@@ -49,7 +56,7 @@ def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], No
         count = iterations[name]
         work = count * (program.insns_per_iteration if unit != 1.0 else program.exits_per_iteration)
         say(f"{name}: {count:,} iterations under the VMM and on bare Unicorn")
-        ours = work / _best(functools.partial(_vmm_seconds, arch, kit, program, count, name)) / unit
+        ours = work / _best(functools.partial(_vmm_seconds, arch, kit, program, count, name, fast=fast)) / unit
         bare = work / _best(functools.partial(_bare_seconds, kit, program, count, name)) / unit
         stem = key.removesuffix("_per_s")
         out[key] = round(ours, 3)
@@ -57,7 +64,7 @@ def run_bench(arch: LoadedArch, scale: float = 1.0, progress: Callable[[str], No
         out[f"{stem}_ratio"] = round(ours / bare, 3)
     say("mmio_write (trap): the same stores to an unmapped (stop/restart) window")
     program, count = kit.programs["mmio_write"], max(1000, iterations["mmio_write"] // 10)
-    seconds = _best(functools.partial(_vmm_seconds, arch, kit, program, count, "mmio_write", "trap"))
+    seconds = _best(functools.partial(_vmm_seconds, arch, kit, program, count, "mmio_write", "trap", fast))
     out["mmio_write_trap_per_s"] = round(count * program.exits_per_iteration / seconds, 3)
     say("decode: recorded trace through the pure decoder")
     out["decode_per_s"] = round(_decode_rate(arch, kit), 1)
@@ -101,22 +108,30 @@ def _run_program(
     name: str,
     access: str = "hook",
     trace: io.StringIO | None = None,
+    fast: bool = True,
 ) -> RunResult:
     """Run a benchmark loop of `count` iterations under the VMM; it must power off."""
     with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
         image = Path(tmp) / f"{name}.bin"
         image.write_bytes(program.with_iterations(count))
         spec = _spec(arch, kit, image, with_device=name != "compute", access=access)
-        result = Vm(spec, Console(io.BytesIO(), echo=False), trace=trace, warn=lambda message: None).run()
+        console = Console(io.BytesIO(), echo=False)
+        result = Vm(spec, console, trace=trace, warn=lambda message: None, fast_exits=fast).run()
     if result.reason != "poweroff":
         raise AxError(AxErrorKind.BadState, f"benchmark {name} did not finish: {result.reason}: {result.message}")
     return result
 
 
 def _vmm_seconds(
-    arch: LoadedArch, kit: BenchKit, program: BenchProgram, count: int, name: str, access: str = "hook"
+    arch: LoadedArch,
+    kit: BenchKit,
+    program: BenchProgram,
+    count: int,
+    name: str,
+    access: str = "hook",
+    fast: bool = True,
 ) -> float:
-    return _run_program(arch, kit, program, count, name, access).stats.loop_seconds
+    return _run_program(arch, kit, program, count, name, access, fast=fast).stats.loop_seconds
 
 
 def _bare_seconds(kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:

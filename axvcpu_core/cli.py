@@ -155,6 +155,11 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
 @click.option("--trace", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write a JSONL trace.")
 @click.option("--max-exits", type=click.IntRange(min=1), help="Stop after this many exits.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds.")
+@click.option(
+    "--no-fast-exits",
+    is_flag=True,
+    help="Complete every exit through the plugin's decoder in Python (slower; for debugging the native path).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (on stderr).")
 def run(
     spec: Path | None,
@@ -167,6 +172,7 @@ def run(
     trace: Path | None,
     max_exits: int | None,
     timeout: float | None,
+    no_fast_exits: bool,
     as_json: bool,
 ) -> None:
     """Run a VM from SPEC, from --image, or the arch's built-in demo guest.
@@ -185,7 +191,7 @@ def run(
         vm_spec = build_spec(options, Path(workdir))
         warn = None if not as_json else (lambda message: None)
         with _open_trace(trace) as trace_file:
-            vm = Vm(vm_spec, Console(), trace=trace_file, warn=warn)
+            vm = Vm(vm_spec, Console(), trace=trace_file, warn=warn, fast_exits=not no_fast_exits)
             if sys.stdin.isatty():
                 vm.console.start_stdin_reader()
             result = vm.run()
@@ -235,7 +241,8 @@ def decode(arch: LoadedArch, record: str | None) -> None:
     show_default=True,
     help="Multiply every iteration count (smaller is quicker and noisier).",
 )
-def bench(arch: LoadedArch, as_json: bool, scale: float) -> None:
+@click.option("--no-fast-exits", is_flag=True, help="Measure the Python exit path (no native completion).")
+def bench(arch: LoadedArch, as_json: bool, scale: float, no_fast_exits: bool) -> None:
     """Measure an arch's guest speed and exit paths against bare Unicorn in the same run.
 
     Each figure is the best of 3 runs; `*_ratio` = ours / bare Unicorn running the same loop with
@@ -243,7 +250,8 @@ def bench(arch: LoadedArch, as_json: bool, scale: float) -> None:
     """
     from .bench import run_bench
 
-    results = run_bench(arch, scale, progress=lambda text: click.echo(f"bench: {text}", err=True))
+    say = lambda text: click.echo(f"bench: {text}", err=True)  # noqa: E731
+    results = run_bench(arch, scale, progress=say, fast_exits=not no_fast_exits)
     if as_json:
         click.echo(json.dumps(results))
         return

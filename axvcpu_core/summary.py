@@ -21,6 +21,8 @@ def print_summary(result: RunResult, stream: TextIO) -> None:
         table.add_row(kind, str(count))
     table.add_row("total", str(stats.total_exits), style="bold")
     console.print(table)
+    if stats.native_exits:
+        console.print(f"completed natively: {stats.native_exits:,} of {stats.total_exits:,} exits")
     instructions = "not counted" if stats.instructions is None else f"{stats.instructions:,}"
     console.print(f"instructions: {instructions}   wall time: {stats.wall_seconds:.3f} s   resets: {stats.resets}")
     style = "green" if result.exit_status == 0 else "yellow" if result.exit_status == 3 else "red"

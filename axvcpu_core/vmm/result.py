@@ -27,6 +27,8 @@ class RunStats:
     exits: collections.Counter[str] = field(default_factory=collections.Counter)
     exits_per_vcpu: dict[int, collections.Counter[str]] = field(default_factory=dict)
     instructions: int | None = None
+    native_exits: int = 0
+    """Exits completed by the native exit path (`axvcpu_core.fastexit`); counted in `exits` too."""
     resets: int = 0
     wall_seconds: float = 0.0
     loop_seconds: float = 0.0
@@ -67,6 +69,7 @@ class RunResult:
             "exits": dict(sorted(s.exits.items())),
             "exits_total": s.total_exits,
             "exits_per_vcpu": {str(k): dict(sorted(v.items())) for k, v in sorted(s.exits_per_vcpu.items())},
+            "native_exits": s.native_exits,
             "instructions": s.instructions,
             "resets": s.resets,
             "wall_seconds": round(s.wall_seconds, 6),

@@ -375,6 +375,7 @@ class Vm:
         if counts:
             total = sum(counts.values())
             slot.exits.update(counts)
+            self.stats.native_exits += total
             self._seq += total
             slot.slice_exits += total
         if self._stop is not None:

@@ -31,6 +31,8 @@ EXPECTED_GUESTS = sorted(
         "ipi",
         "loop",
         "mmio",
+        "mmio_repeat",
+        "mmio_rewrite",
         "paging",
         "spin",
         "stage2",

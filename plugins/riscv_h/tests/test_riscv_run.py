@@ -45,7 +45,10 @@ def run_guest(
     scratch_access: str = "hook",
     limits: dict[str, Any] | None = None,
     interrupts: tuple[tuple[int, int, int], ...] = (),
+    traced: bool = True,
+    fast_exits: bool = True,
 ) -> GuestRun:
+    """Run a committed guest; `traced` False runs without a trace (the native exit path may complete exits)."""
     image = tmp_path / f"{name}.bin"
     image.write_bytes(guest_bytes(name))
     spec = VmSpec.from_data(
@@ -69,7 +72,8 @@ def run_guest(
         }
     )
     trace = io.StringIO()
-    vm = Vm(spec, Console(io.BytesIO(), echo=False), trace=trace, warn=lambda message: None)
+    console = Console(io.BytesIO(), echo=False)
+    vm = Vm(spec, console, trace=trace if traced else None, warn=lambda message: None, fast_exits=fast_exits)
     for vcpu_id, vector, at_ns in interrupts:
         vm.raise_interrupt(vcpu_id, vector, at_ns)
     return GuestRun(vm, vm.run(), trace.getvalue())
