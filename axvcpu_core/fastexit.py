@@ -22,8 +22,9 @@ same calls install ordinary binding hooks and nothing is completed natively.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,15 @@ EXIT_KINDS = ("MmioRead", "MmioWrite", "Hypercall")
 _M64 = (1 << 64) - 1
 
 
+@contextlib.contextmanager
+def _refused(what: str) -> Iterator[None]:
+    """The native module's ValueError/TypeError/RuntimeError/OverflowError as AxError(InvalidInput)."""
+    try:
+        yield
+    except (ValueError, TypeError, RuntimeError, OverflowError) as err:
+        raise AxError(AxErrorKind.InvalidInput, f"ExitHooks.{what}: {err}") from err
+
+
 def native_available() -> bool:
     """True when the C module was built and imports."""
     return _fastexit is not None
@@ -107,17 +117,22 @@ class ExitHooks:
         if self._native is None:
             self.uc.hook_add(UC_HOOK_INTR, fallback)
         else:
-            self._native.hook_intr(fallback)
+            with _refused("hook_intr"):
+                self._native.hook_intr(fallback)
 
     def hook_windows(self, windows: Iterable[DeviceWindow], on_read: MemHook, on_write: MemHook) -> None:
-        """Hook reads and writes of each window; the fallbacks get Unicorn's memory-hook arguments."""
+        """Hook reads and writes of each window; the fallbacks get Unicorn's memory-hook arguments.
+
+        Every window of one instance shares one pair of fallbacks (AxError(InvalidInput) otherwise).
+        """
         for window in windows:
             last = window.end - 1
             if self._native is None:
                 self.uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=window.base, end=last)
                 self.uc.hook_add(UC_HOOK_MEM_WRITE, on_write, begin=window.base, end=last)
             else:
-                self._native.hook_window(window.base, last, on_read, on_write)
+                with _refused("hook_windows"):
+                    self._native.hook_window(window.base, last, on_read, on_write)
 
     def set_call_rule(self, rule: CallRule) -> None:
         """Complete calls matching `rule` natively (when armed)."""
@@ -136,7 +151,8 @@ class ExitHooks:
         """Remember the decoder's answer for an access: the instruction at `insn_pc` (bytes `insn`),
         addressing `x[base_reg] + offset`, made a `width`-byte access the VMM completed at once."""
         if self._native is not None:
-            self._native.remember(reported_pc, address, is_write, insn_pc, insn, base_reg, offset & _M64, width)
+            with _refused("remember"):
+                self._native.remember(reported_pc, address, is_write, insn_pc, insn, base_reg, offset & _M64, width)
 
     def forget(self) -> None:
         """Drop every remembered access."""
@@ -151,11 +167,6 @@ class ExitHooks:
             self._native.disarm()
         else:
             self._native.arm(handlers.mmio_read, handlers.mmio_write, handlers.hypercall, budget)
-
-    @property
-    def armed(self) -> bool:
-        """Whether exits are completed natively right now."""
-        return self._native is not None and self._native.budget > 0
 
     def set_budget(self, budget: int) -> None:
         """Exits left to complete natively before one must go through the Python path."""
