@@ -17,7 +17,7 @@ from .benchkit import BENCH_PROGRAMS, BenchKit, BenchProgram
 from .engine import new_uc
 from .errors import AxError, AxErrorKind
 from .fastexit import native_available
-from .registry import LoadedArch
+from .registry import ArchRegistry, LoadedArch
 from .services import OfflineServices
 from .spec import VmSpec
 from .vmm import Console, RunResult, Vm
@@ -40,7 +40,7 @@ def run_bench(
 
     `fast_exits` False measures the Python exit path (the VMM hands out no native handlers).
     """
-    kit = _kit(arch)
+    kit = bench_kit(arch)
     say = progress or (lambda text: None)
     iterations = {name: max(1000, int(count * scale)) for name, count in DEFAULT_ITERATIONS.items()}
     fast = fast_exits and native_available()
@@ -56,7 +56,7 @@ def run_bench(
         count = iterations[name]
         work = count * (program.insns_per_iteration if unit != 1.0 else program.exits_per_iteration)
         say(f"{name}: {count:,} iterations under the VMM and on bare Unicorn")
-        ours = work / _best(functools.partial(_vmm_seconds, arch, kit, program, count, name, fast=fast)) / unit
+        ours = work / _best(functools.partial(_vmm_seconds, arch, kit, name, count, fast=fast)) / unit
         bare = work / _best(functools.partial(_bare_seconds, kit, program, count, name)) / unit
         stem = key.removesuffix("_per_s")
         out[key] = round(ours, 3)
@@ -64,14 +64,15 @@ def run_bench(
         out[f"{stem}_ratio"] = round(ours / bare, 3)
     say("mmio_write (trap): the same stores to an unmapped (stop/restart) window")
     program, count = kit.programs["mmio_write"], max(1000, iterations["mmio_write"] // 10)
-    seconds = _best(functools.partial(_vmm_seconds, arch, kit, program, count, "mmio_write", "trap", fast))
+    seconds = _best(functools.partial(_vmm_seconds, arch, kit, "mmio_write", count, "trap", fast))
     out["mmio_write_trap_per_s"] = round(count * program.exits_per_iteration / seconds, 3)
     say("decode: recorded trace through the pure decoder")
     out["decode_per_s"] = round(_decode_rate(arch, kit), 1)
     return out
 
 
-def _kit(arch: LoadedArch) -> BenchKit:
+def bench_kit(arch: LoadedArch) -> BenchKit:
+    """The arch's benchmark kit; AxError(Unsupported) without one, InvalidData if it lacks a program."""
     factory = arch.descriptor.bench
     if factory is None:
         raise AxError(AxErrorKind.Unsupported, f"arch {arch.name} has no benchmark kit")
@@ -86,7 +87,9 @@ def _best(measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(REPEATS))
 
 
-def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool, access: str = "hook") -> VmSpec:
+def _spec(
+    arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool, access: str, registry: ArchRegistry | None
+) -> VmSpec:
     base = arch.descriptor.platform.ram_base
     device = {"kind": "scratch", "base": kit.device_base, "size": 0x1000, "access": access}
     devices = [device] if with_device else []
@@ -97,41 +100,41 @@ def _spec(arch: LoadedArch, kit: BenchKit, image: Path, with_device: bool, acces
         "images": [{"file": str(image), "load_addr": base}],
         "devices": devices,
     }
-    return VmSpec.from_data(data, source="bench")
+    return VmSpec.from_data(data, source="bench", registry=registry)
 
 
-def _run_program(
+def run_program(
     arch: LoadedArch,
     kit: BenchKit,
-    program: BenchProgram,
-    count: int,
     name: str,
+    count: int,
+    *,
     access: str = "hook",
     trace: io.StringIO | None = None,
     fast: bool = True,
-) -> RunResult:
-    """Run a benchmark loop of `count` iterations under the VMM; it must power off."""
+    registry: ArchRegistry | None = None,
+) -> tuple[RunResult, Vm]:
+    """Run benchmark loop `name` for `count` iterations under the VMM (it must power off); the result and the VM.
+
+    `access` is the scratch device's interception ("hook" or "trap"), `fast` whether the VMM hands
+    out native exit handlers, `registry` where the arch comes from (default: the installed plugins).
+    """
     with TemporaryDirectory(prefix="axvcpu-bench-") as tmp:
         image = Path(tmp) / f"{name}.bin"
-        image.write_bytes(program.with_iterations(count))
-        spec = _spec(arch, kit, image, with_device=name != "compute", access=access)
+        image.write_bytes(kit.programs[name].with_iterations(count))
+        spec = _spec(arch, kit, image, name != "compute", access, registry)
         console = Console(io.BytesIO(), echo=False)
-        result = Vm(spec, console, trace=trace, warn=lambda message: None, fast_exits=fast).run()
+        vm = Vm(spec, console, trace=trace, warn=lambda message: None, registry=registry, fast_exits=fast)
+        result = vm.run()
     if result.reason != "poweroff":
         raise AxError(AxErrorKind.BadState, f"benchmark {name} did not finish: {result.reason}: {result.message}")
-    return result
+    return result, vm
 
 
 def _vmm_seconds(
-    arch: LoadedArch,
-    kit: BenchKit,
-    program: BenchProgram,
-    count: int,
-    name: str,
-    access: str = "hook",
-    fast: bool = True,
+    arch: LoadedArch, kit: BenchKit, name: str, count: int, access: str = "hook", fast: bool = True
 ) -> float:
-    return _run_program(arch, kit, program, count, name, access, fast=fast).stats.loop_seconds
+    return run_program(arch, kit, name, count, access=access, fast=fast)[0].stats.loop_seconds
 
 
 def _bare_seconds(kit: BenchKit, program: BenchProgram, count: int, name: str) -> float:
@@ -175,6 +178,6 @@ def _record_trace(arch: LoadedArch, kit: BenchKit) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     for name in ("mmio_write", "mmio_read", "hypercall"):
         trace = io.StringIO()
-        _run_program(arch, kit, kit.programs[name], 200, name, trace=trace)
+        run_program(arch, kit, name, 200, trace=trace)
         lines += [json.loads(line)["trap"] for line in trace.getvalue().splitlines()]
     return lines

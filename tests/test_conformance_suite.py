@@ -24,7 +24,7 @@ def run_suite(pytester: pytest.Pytester, variant: str, arch: str, *args: str) ->
 def test_a_correct_plugin_passes_and_gets_a_capability_report(pytester: pytest.Pytester) -> None:
     report = pytester.path / "report.json"
     result = run_suite(pytester, "correct", "rv_correct", "--axvcpu-json", str(report))
-    result.assert_outcomes(passed=32, skipped=2)
+    result.assert_outcomes(passed=35, skipped=2)
     result.stdout.fnmatch_lines(["*axvcpu conformance: rv_correct*", "hypercall * passed*", "io_read * skipped*"])
     assert '"outcome": "passed"' in report.read_text()
 
@@ -36,6 +36,7 @@ def test_a_correct_plugin_passes_and_gets_a_capability_report(pytester: pytest.P
         ("width", "rv_wrong_mmio_width", "mmio_write_4", "*MMIO width: expected 4, got 8*"),
         ("sign", "rv_no_sign_extension", "mmio_read_2_sign", "*sign extension flag: expected True, got False*"),
         ("register", "rv_register_off_by_one", "gpr_round_trip", "*register index 1 (x1): wrote*read back*"),
+        ("call_rule", "rv_wrong_call_rule", "native_exits and hypercall", "*hypercalls differ with native exits*"),
     ],
 )
 def test_each_defect_is_caught_by_name(

@@ -52,6 +52,7 @@ again:
     jnz again
 """
 
+
 def assemble(source: str) -> bytes:
     encoding, _ = _KS.asm(source, CODE)
     return bytes(encoding)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..registry import LoadedArch
 from ..services import OfflineServices
 from ..vcpu import VCpu, VCpuState
 from ..versions import version_in_range
+from ..vmm import Vm
+from ..vmm.devices import Scratch
 from .harness import LoneServices, lone_services, run_scenario
 from .suite import Suite
 
@@ -211,3 +214,52 @@ def test_recorded_trace_decodes_to_itself(axvcpu_suite: Suite, tmp_path: Path) -
             replayed += 1
     if replayed == 0:
         pytest.skip("no supported scenario produced a replayable exit")
+
+
+NATIVE_PATH_LOOPS = ("mmio_write", "mmio_read", "hypercall")
+
+
+@pytest.mark.parametrize("loop", NATIVE_PATH_LOOPS)
+def test_runs_end_the_same_with_and_without_native_exits(
+    axvcpu_suite: Suite, loop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plugin's benchmark loop, run with the VMM's native exit handlers and without: the same exits,
+    hypercalls (number and arguments), device accesses and warnings, in the same order, whether or not
+    the plugin completes any exit natively."""
+    from ..bench import bench_kit, run_program
+    from ..vmm.hypercalls import HYPERCALLS
+
+    arch = axvcpu_suite.arch
+    if arch.descriptor.bench is None:
+        pytest.skip("the plugin has no benchmark kit (ArchDescriptor.bench), whose loops this test runs")
+    kit = bench_kit(arch)
+    calls: list[tuple[int, tuple[int, ...]]] = []
+    for nr, handler in list(HYPERCALLS.items()):
+        monkeypatch.setitem(HYPERCALLS, nr, _recording(nr, handler, calls))
+    seen = {}
+    for fast in (True, False):
+        calls.clear()
+        result, vm = run_program(arch, kit, loop, 300, fast=fast, registry=axvcpu_suite.registry)
+        seen[fast] = (dict(result.stats.exits), list(calls), _device_log(vm, kit.device_base), result.warnings)
+        if not fast:
+            assert result.stats.native_exits == 0
+    for index, what in enumerate(("exits by kind", "hypercalls", "device accesses", "warnings")):
+        assert seen[True][index] == seen[False][index], f"{what} differ with native exits"
+
+
+def _recording(
+    nr: int, handler: Callable[[Sequence[int]], int], calls: list[tuple[int, tuple[int, ...]]]
+) -> Callable[[Sequence[int]], int]:
+    def record(args: Sequence[int]) -> int:
+        calls.append((nr, tuple(args)))
+        return handler(args)
+
+    return record
+
+
+def _device_log(vm: Vm, base: int) -> list[tuple[str, int, int, int]]:
+    hit = vm.mmio.find(base)
+    assert hit is not None, f"the benchmark VM has no device at {base:#x}"
+    device = hit[1]
+    assert isinstance(device, Scratch), f"the benchmark device at {base:#x} is not the scratch device"
+    return list(device.log)
