@@ -526,6 +526,7 @@ static PyObject *FastExits_disarm(FastExits *self, PyObject *unused) {
 }
 
 static PyObject *FastExits_take_counts(FastExits *self, PyObject *unused) {
+    if (!self->counts[COUNT_READ] && !self->counts[COUNT_WRITE] && !self->counts[COUNT_CALL]) Py_RETURN_NONE;
     PyObject *out = Py_BuildValue("(KKK)", self->counts[COUNT_READ], self->counts[COUNT_WRITE], self->counts[COUNT_CALL]);
     if (out != NULL) memset(self->counts, 0, sizeof(self->counts));
     return out;
@@ -558,7 +559,7 @@ static PyMethodDef FastExits_methods[] = {
     {"arm", (PyCFunction)FastExits_arm, METH_VARARGS, "arm(mmio_read, mmio_write, hypercall, budget)."},
     {"disarm", (PyCFunction)FastExits_disarm, METH_NOARGS, "Complete nothing natively until armed again."},
     {"take_counts", (PyCFunction)FastExits_take_counts, METH_NOARGS,
-     "(mmio reads, mmio writes, calls) completed natively since the last call."},
+     "(mmio reads, mmio writes, calls) completed natively since the last call, or None if none."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,7 @@ from .errors import AxError, AxErrorKind
 
 if TYPE_CHECKING:
     from .engine import DeviceWindow, MemHook
-    from .services import FastExitHandlers
+    from .services import FastExitHandlers, VmmServices
 
 _fastexit: ModuleType | None
 try:
@@ -159,6 +159,33 @@ class ExitHooks:
         if self._native is not None:
             self._native.forget()
 
+    def start(self, services: VmmServices, vcpu_id: int) -> bool:
+        """At the start of `run()`: arm with the VMM's handlers and budget; False if nothing is completed natively."""
+        handlers = services.fast_exit_handlers() if self._native is not None else None
+        if handlers is None:
+            self.arm(None, 0)
+            return False
+        self.arm(handlers, services.fast_exits_done(vcpu_id, {}))
+        return True
+
+    def report(self, services: VmmServices, vcpu_id: int) -> None:
+        """Before an exit goes to `on_exit`: tell the VMM what was completed natively and take its new budget."""
+        assert self._native is not None
+        counts = self._native.take_counts()
+        if counts is not None:
+            done = {kind: n for kind, n in zip(EXIT_KINDS, counts, strict=True) if n}
+            self._native.budget = services.fast_exits_done(vcpu_id, done)
+
+    def spend(self) -> None:
+        """After an exit went through `on_exit`: it used one exit of the budget."""
+        assert self._native is not None
+        self._native.budget = max(0, self._native.budget - 1)
+
+    def stop(self, services: VmmServices, vcpu_id: int) -> None:
+        """At the end of `run()`: report, then complete nothing natively until the next `start`."""
+        self.report(services, vcpu_id)
+        self.arm(None, 0)
+
     def arm(self, handlers: FastExitHandlers | None, budget: int) -> None:
         """Complete up to `budget` exits natively with the VMM's `handlers` (None: complete none)."""
         if self._native is None:
@@ -175,6 +202,7 @@ class ExitHooks:
 
     def take_counts(self) -> dict[str, int]:
         """Exits completed natively since the last call, by kind (only kinds that occurred)."""
-        if self._native is None:
+        counts = None if self._native is None else self._native.take_counts()
+        if counts is None:
             return {}
-        return {kind: n for kind, n in zip(EXIT_KINDS, self._native.take_counts(), strict=True) if n}
+        return {kind: n for kind, n in zip(EXIT_KINDS, counts, strict=True) if n}

@@ -338,3 +338,49 @@ def test_instances_dropped_in_a_cycle_are_collected_safely() -> None:
     fresh.hooks.arm(fresh.handlers(), 100)
     fresh.run()
     assert len(fresh.handled) == 2
+
+
+class BudgetServices:
+    """The two VmmServices methods ExitHooks.start/report/stop use, recording what they are told."""
+
+    def __init__(self, handlers: FastExitHandlers | None, budget: int) -> None:
+        self.handlers = handlers
+        self.budget = budget
+        self.reports: list[dict[str, int]] = []
+
+    def fast_exit_handlers(self) -> FastExitHandlers | None:
+        return self.handlers
+
+    def fast_exits_done(self, vcpu_id: int, counts: dict[str, int]) -> int:
+        self.reports.append(dict(counts))
+        return self.budget
+
+
+def test_start_report_spend_and_stop_follow_the_vmm() -> None:
+    m = Machine(calls(5))
+    services = BudgetServices(m.handlers(), 2)
+    assert m.hooks.start(services, 0)  # type: ignore[arg-type]
+    assert services.reports == [{}]
+    m.run()
+    assert len(m.handled) == 2
+    m.hooks.report(services, 0)  # type: ignore[arg-type]
+    assert services.reports == [{}, {"Hypercall": 2}]
+    m.hooks.report(services, 0)  # type: ignore[arg-type]
+    assert services.reports == [{}, {"Hypercall": 2}]  # nothing new: the VMM is not called
+    m.hooks.spend()
+    m.hooks.spend()
+    m.hooks.spend()  # never below zero
+    m.hooks.stop(services, 0)  # type: ignore[arg-type]
+    m.handled.clear()
+    m.run()
+    assert m.handled == []  # stopped: every call goes to the fallback
+    assert not m.hooks.start(BudgetServices(None, 5), 0)  # type: ignore[arg-type]
+
+
+def test_spend_takes_one_exit_of_the_budget() -> None:
+    m = Machine(calls(3))
+    services = BudgetServices(m.handlers(), 2)
+    m.hooks.start(services, 0)  # type: ignore[arg-type]
+    m.hooks.spend()
+    m.run()
+    assert len(m.handled) == 1

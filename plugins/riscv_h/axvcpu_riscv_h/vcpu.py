@@ -210,21 +210,13 @@ class RiscvVCpu(ArchVCpu):
     def run(self) -> VmExit:
         """Run the guest until an exit the VMM must handle, a halt, or the end of the slice."""
         self._exit = None
-        handlers = self.services.fast_exit_handlers()
-        self._fast_on = handlers is not None and self.exits.native
-        if self._fast_on:
-            self.exits.arm(handlers, self.services.fast_exits_done(self.vcpu_id, {}))
+        self._fast_on = self.exits.start(self.services, self.vcpu_id)
         try:
             return self._run_until_exit()
         finally:
             if self._fast_on:
-                self._report_fast_exits()
-                self.exits.arm(None, 0)
                 self._fast_on = False
-
-    def _report_fast_exits(self) -> None:
-        """Tell the VMM what was completed natively and take its new budget."""
-        self.exits.set_budget(self.services.fast_exits_done(self.vcpu_id, self.exits.take_counts()))
+                self.exits.stop(self.services, self.vcpu_id)
 
     def _run_until_exit(self) -> VmExit:
         while True:
@@ -306,10 +298,10 @@ class RiscvVCpu(ArchVCpu):
         if decoded.next_pc != natural_next:
             self.hart.pc = decoded.next_pc
         if self._fast_on:
-            self._report_fast_exits()
+            self.exits.report(self.services, self.vcpu_id)
         completed = self.services.on_exit(self.vcpu_id, trap.sepc, trap, decoded)
         if self._fast_on:
-            self._report_fast_exits()
+            self.exits.spend()
         if completed:
             return True
         self._exit = decoded.exit
