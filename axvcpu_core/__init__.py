@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "get_current_vcpu": "physcpu",
     "VmmServices": "services",
     "OfflineServices": "services",
+    "FastExitHandlers": "services",
     "GuestAddressSpace": "addrspace",
     "MemoryRegion": "addrspace",
     "GuestMemoryFault": "addrspace",
@@ -120,6 +121,6 @@ if TYPE_CHECKING:
     from .percpu import PerCpu
     from .physcpu import current_phys_cpu, get_current_vcpu, running_on
     from .registry import ArchRegistry, LoadedArch, PluginFailure, default_registry
-    from .services import OfflineServices, VmmServices
+    from .services import FastExitHandlers, OfflineServices, VmmServices
     from .spec import VmSpec
     from .vcpu import VCpu, VCpuState
