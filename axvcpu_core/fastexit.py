@@ -27,7 +27,7 @@ import ctypes
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from unicorn import UC_HOOK_INTR, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, Uc
 from unicorn.unicorn_py3.unicorn import uclib
@@ -35,6 +35,7 @@ from unicorn.unicorn_py3.unicorn import uclib
 from .errors import AxError, AxErrorKind
 
 if TYPE_CHECKING:
+    from ._fastexit import FastExits
     from .engine import DeviceWindow, MemHook
     from .services import FastExitHandlers, VmmServices
 
@@ -103,7 +104,7 @@ class ExitHooks:
 
     def __init__(self, uc: Uc, pc_reg: int, native: bool = True) -> None:
         self.uc = uc
-        self._native: Any = None  # _fastexit.FastExits
+        self._native: FastExits | None = None
         if native and _fastexit is not None:
             self._native = _fastexit.FastExits(uc, uc._uch.value, pc_reg)
 
@@ -171,9 +172,8 @@ class ExitHooks:
     def report(self, services: VmmServices, vcpu_id: int) -> None:
         """Before an exit goes to `on_exit`: tell the VMM what was completed natively and take its new budget."""
         assert self._native is not None
-        counts = self._native.take_counts()
-        if counts is not None:
-            done = {kind: n for kind, n in zip(EXIT_KINDS, counts, strict=True) if n}
+        done = self.take_counts()
+        if done:
             self._native.budget = services.fast_exits_done(vcpu_id, done)
 
     def spend(self) -> None:

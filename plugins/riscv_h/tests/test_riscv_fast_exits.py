@@ -27,6 +27,13 @@ from axvcpu_riscv_h.sbi import EID_HVC
 from axvcpu_riscv_h.vcpu import HVC_CALL_RULE, RiscvVCpu
 
 
+@pytest.fixture(autouse=True)
+def no_watchdog_kicks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests count exits exactly: no kick of the VMM's watchdog (after 100 ms of wall time on a
+    loaded machine) may add a Nothing exit to one run and not the other."""
+    monkeypatch.setattr("axvcpu_core.vmm.vm.RUN_BOUND_NS", 60_000_000_000)
+
+
 def scratch_log(run: GuestRun) -> list[tuple[str, int, int, int]]:
     hit = run.vm.mmio.find(SCRATCH)
     assert hit is not None
