@@ -12,11 +12,25 @@
  * the arguments Unicorn's binding would pass. An exception raised by Python is stored on the Uc
  * object (`_hook_exception`) and emulation stopped, exactly as the binding does.
  *
+ * Kicks (unicorn 2.1.4, measured): a stop request is taken right after the next hooked load or
+ * store, and the PC is left on that instruction, so it runs again, hook included, on the next
+ * emu_start. A stop requested before or during an access's hook, or in the short tail after it
+ * (the rest of the access, in Unicorn), would repeat a device access. So every stop of a running
+ * instance goes through `kick()`: under `stop_lock` it marks a kick pending; it calls uc_emu_stop
+ * itself only when no memory hook runs and the CPU thread has run PROGRESS_NS of CPU time since
+ * the kick began (so any tail is over; a thread preempted in a tail makes no progress). A memory
+ * hook that finds a kick pending does nothing but request the stop: the access runs again after
+ * the restart, with its effects. A kick that arrives while a memory hook runs is taken at the next
+ * hook (memory: as above; INTR: after it, where stopping is safe) or by kick()'s own wait.
+ *
  * No Unicorn headers are needed: the few entry points are passed in as addresses (bind_library).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <string.h>
 
 typedef int (*uc_hook_add_t)(void *, size_t *, int, void *, void *, uint64_t, uint64_t, ...);
@@ -51,6 +65,8 @@ static uc_emu_stop_t uc_emu_stop_fn;
 #define COUNT_READ 0
 #define COUNT_WRITE 1
 #define COUNT_CALL 2
+#define PROGRESS_NS 2000
+#define KICK_WAIT_NS 200000000
 
 typedef struct {
     int used;
@@ -87,6 +103,14 @@ typedef struct {
     uint64_t translation_mask;
     int has_cache;
     access_entry cache[CACHE_SLOTS];
+    /* kicks */
+    pthread_mutex_t stop_lock;
+    int lock_ready;
+    int in_mem_hook;
+    int kick_pending;
+    int has_cpu_thread;
+    pthread_t cpu_thread;   /* the thread that ran the last memory hook */
+    clockid_t cpu_clock;    /* its CPU-time clock (reading it after the thread ended just fails) */
 } FastExits;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
@@ -184,6 +208,73 @@ static int try_call(FastExits *self, void *uc, uint32_t intno) {
     return count_exit(self, COUNT_CALL);
 }
 
+/* ---- the kick protocol (see the top of the file) ----------------------------------------------- */
+
+/* Take a pending kick now: request the stop (safe at this point) and clear the mark. Lock held. */
+static int take_kick_locked(FastExits *self, void *uc) {
+    if (!self->kick_pending) return 0;
+    self->kick_pending = 0;
+    uc_emu_stop_fn(uc);
+    return 1;
+}
+
+/* At a memory hook's entry: 0 when a kick is pending (the stop is requested, the access skipped). */
+static int enter_mem_hook(FastExits *self, void *uc) {
+    pthread_mutex_lock(&self->stop_lock);
+    int skip = take_kick_locked(self, uc);
+    if (!skip) {
+        self->in_mem_hook = 1;
+        pthread_t me = pthread_self();
+        if (!self->has_cpu_thread || !pthread_equal(me, self->cpu_thread)) {
+            self->has_cpu_thread = pthread_getcpuclockid(me, &self->cpu_clock) == 0;
+            self->cpu_thread = me;
+        }
+    }
+    pthread_mutex_unlock(&self->stop_lock);
+    return !skip;
+}
+
+static int cpu_thread_is_self(FastExits *self) {
+    return self->has_cpu_thread && pthread_equal(self->cpu_thread, pthread_self());
+}
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static void leave_mem_hook(FastExits *self) {
+    pthread_mutex_lock(&self->stop_lock);
+    self->in_mem_hook = 0;
+    pthread_mutex_unlock(&self->stop_lock);
+}
+
+/* CPU time the CPU thread has used, in ns (0 if it cannot be read: then progress is assumed). */
+static uint64_t cpu_thread_ns(FastExits *self) {
+    struct timespec t;
+    if (!self->has_cpu_thread || clock_gettime(self->cpu_clock, &t) != 0) return 0;
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* kick() with the lock held: wait until stopping is safe or a hook took the kick. */
+static void kick_locked(FastExits *self) {
+    self->kick_pending = 1;
+    uint64_t first_cpu = cpu_thread_ns(self), started = now_ns();
+    for (;;) {
+        if (self->in_mem_hook || !self->kick_pending) return; /* a hook takes (or took) the kick */
+        uint64_t cpu = cpu_thread_ns(self);
+        if (first_cpu == 0 || cpu - first_cpu >= PROGRESS_NS || cpu_thread_is_self(self) ||
+            now_ns() - started >= KICK_WAIT_NS) {
+            uc_emu_stop_fn(self->uc);
+            return;
+        }
+        pthread_mutex_unlock(&self->stop_lock);
+        sched_yield();
+        pthread_mutex_lock(&self->stop_lock);
+    }
+}
+
 static void on_intr(void *uc, uint32_t intno, void *user_data) {
     FastExits *self = (FastExits *)user_data;
     PyGILState_STATE gil = PyGILState_Ensure();
@@ -199,6 +290,9 @@ static void on_intr(void *uc, uint32_t intno, void *user_data) {
         }
     }
     PyGILState_Release(gil);
+    pthread_mutex_lock(&self->stop_lock);
+    take_kick_locked(self, uc); /* stopping after an INTR hook is safe: the PC is past the instruction */
+    pthread_mutex_unlock(&self->stop_lock);
 }
 
 /* ---- device-window accesses ------------------------------------------------------------------- */
@@ -274,6 +368,7 @@ static int try_read(FastExits *self, void *uc, uint64_t address, int size) {
 static void on_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data) {
     FastExits *self = (FastExits *)user_data;
     int is_write = type == UC_MEM_WRITE;
+    if (!enter_mem_hook(self, uc)) return;
     PyGILState_STATE gil = PyGILState_Ensure();
     int done = is_write ? try_write(self, uc, address, size, value) : try_read(self, uc, address, size);
     if (!done) {
@@ -291,6 +386,7 @@ static void on_mem(void *uc, int type, uint64_t address, int size, int64_t value
         for (int i = 1; i < 5; i++) Py_XDECREF(args[i]);
     }
     PyGILState_Release(gil);
+    leave_mem_hook(self);
 }
 
 /* ---- the type --------------------------------------------------------------------------------- */
@@ -328,6 +424,11 @@ static int FastExits_init(FastExits *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_RuntimeError, "FastExits is already initialised");
         return -1;
     }
+    if (pthread_mutex_init(&self->stop_lock, NULL) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot create the kick lock");
+        return -1;
+    }
+    self->lock_ready = 1;
     Py_INCREF(uc_obj);
     self->uc_obj = uc_obj;
     self->uc = (void *)(uintptr_t)handle;
@@ -392,6 +493,7 @@ static int FastExits_clear(FastExits *self) {
 static void FastExits_dealloc(FastExits *self) {
     PyObject_GC_UnTrack(self);
     FastExits_clear(self);
+    if (self->lock_ready) pthread_mutex_destroy(&self->stop_lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -525,6 +627,30 @@ static PyObject *FastExits_disarm(FastExits *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+static PyObject *FastExits_kick(FastExits *self, PyObject *unused) {
+    if (self->uc_obj == NULL) Py_RETURN_NONE;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&self->stop_lock);
+    kick_locked(self);
+    pthread_mutex_unlock(&self->stop_lock);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+static PyObject *FastExits_clear_kick(FastExits *self, PyObject *unused) {
+    pthread_mutex_lock(&self->stop_lock);
+    self->kick_pending = 0;
+    pthread_mutex_unlock(&self->stop_lock);
+    Py_RETURN_NONE;
+}
+
+static PyObject *FastExits_get_kick_pending(FastExits *self, void *closure) {
+    pthread_mutex_lock(&self->stop_lock);
+    int pending = self->kick_pending;
+    pthread_mutex_unlock(&self->stop_lock);
+    return PyBool_FromLong(pending);
+}
+
 static PyObject *FastExits_take_counts(FastExits *self, PyObject *unused) {
     if (!self->counts[COUNT_READ] && !self->counts[COUNT_WRITE] && !self->counts[COUNT_CALL]) Py_RETURN_NONE;
     PyObject *out = Py_BuildValue("(KKK)", self->counts[COUNT_READ], self->counts[COUNT_WRITE], self->counts[COUNT_CALL]);
@@ -558,6 +684,9 @@ static PyMethodDef FastExits_methods[] = {
     {"forget", (PyCFunction)FastExits_forget, METH_NOARGS, "Drop every remembered access."},
     {"arm", (PyCFunction)FastExits_arm, METH_VARARGS, "arm(mmio_read, mmio_write, hypercall, budget)."},
     {"disarm", (PyCFunction)FastExits_disarm, METH_NOARGS, "Complete nothing natively until armed again."},
+    {"kick", (PyCFunction)FastExits_kick, METH_NOARGS,
+     "Stop the running instance soon, never inside a load or store (thread-safe)."},
+    {"clear_kick", (PyCFunction)FastExits_clear_kick, METH_NOARGS, "Forget a kick the caller has handled."},
     {"take_counts", (PyCFunction)FastExits_take_counts, METH_NOARGS,
      "(mmio reads, mmio writes, calls) completed natively since the last call, or None if none."},
     {NULL, NULL, 0, NULL},
@@ -565,6 +694,7 @@ static PyMethodDef FastExits_methods[] = {
 
 static PyGetSetDef FastExits_getset[] = {
     {"budget", (getter)FastExits_get_budget, (setter)FastExits_set_budget, "Exits left to complete natively.", NULL},
+    {"kick_pending", (getter)FastExits_get_kick_pending, NULL, "Whether a kick waits for a safe point.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

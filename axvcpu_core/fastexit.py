@@ -155,6 +155,23 @@ class ExitHooks:
             with _refused("remember"):
                 self._native.remember(reported_pc, address, is_write, insn_pc, insn, base_reg, offset & _M64, width)
 
+    def kick(self) -> None:
+        """Stop the running instance soon (thread-safe), never while a load or store is in flight.
+
+        Unicorn executes a load or store again, hook included, when a stop arrives while it is in
+        flight; with the native module a kick that arrives then waits for the next safe point (see
+        `_fastexit.c`). Without it, this is a plain `emu_stop`.
+        """
+        if self._native is None:
+            self.uc.emu_stop()
+        else:
+            self._native.kick()
+
+    def clear_kick(self) -> None:
+        """Forget a kick the caller has handled (it saw its flag after the run stopped)."""
+        if self._native is not None:
+            self._native.clear_kick()
+
     def forget(self) -> None:
         """Drop every remembered access."""
         if self._native is not None:

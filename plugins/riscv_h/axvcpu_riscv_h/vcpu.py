@@ -204,7 +204,7 @@ class RiscvVCpu(ArchVCpu):
                 )
             self._host_irq = True
         self._kicked = True
-        self.hart.uc.emu_stop()
+        self.exits.kick()
 
     # ---- the run loop ----------------------------------------------------------------------
     def run(self) -> VmExit:
@@ -228,6 +228,7 @@ class RiscvVCpu(ArchVCpu):
                 return self._take_exit()
             if self._kicked:  # a kick between two guest runs: emu_start would forget it
                 self._kicked = False
+                self.exits.clear_kick()
                 self._signal(_SOFTWARE)
                 return self._take_last()
             self._sync_back_ssip()
@@ -395,10 +396,23 @@ class RiscvVCpu(ArchVCpu):
         if written is None and info.load_dest is not None:
             self._pending_read = (info.load_dest, address, size)
         if not self._signal_at(trap, pc + info.length):
-            uc.emu_stop()
+            self._stop_in_access(uc)
         elif self._fast_on and not paging and info.operand is not None:
             self._remember(reported_pc, address, size, written, pc, info)
         self._pending_read = None
+
+    def _stop_in_access(self, uc: Uc) -> None:
+        """The VMM wants `run()` to return after an access to a hooked window.
+
+        Stopping now would make Unicorn execute the access again after the restart. An MMIO exit
+        reported from a hook has been completed by the VMM (`on_exit` completes every such exit),
+        so the stop waits for the next safe point; any other exit (a stage-2 fault) must not
+        complete, so it stops now and the instruction runs again when (if) the guest resumes.
+        """
+        if type(self._last) in (MmioRead, MmioWrite):
+            self.exits.kick()
+        else:
+            uc.emu_stop()
 
     def _remember(
         self, reported_pc: int, address: int, size: int, written: int | None, pc: int, info: InsnInfo
