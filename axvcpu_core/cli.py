@@ -160,6 +160,11 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     is_flag=True,
     help="Complete every exit through the plugin's decoder in Python (slower; for debugging the native path).",
 )
+@click.option(
+    "--threads",
+    is_flag=True,
+    help="Run each vCPU on its own host thread: guest code runs in parallel; scheduling is not deterministic.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (on stderr).")
 def run(
     spec: Path | None,
@@ -173,6 +178,7 @@ def run(
     max_exits: int | None,
     timeout: float | None,
     no_fast_exits: bool,
+    threads: bool,
     as_json: bool,
 ) -> None:
     """Run a VM from SPEC, from --image, or the arch's built-in demo guest.
@@ -191,7 +197,7 @@ def run(
         vm_spec = build_spec(options, Path(workdir))
         warn = None if not as_json else (lambda message: None)
         with _open_trace(trace) as trace_file:
-            vm = Vm(vm_spec, Console(), trace=trace_file, warn=warn, fast_exits=not no_fast_exits)
+            vm = Vm(vm_spec, Console(), trace=trace_file, warn=warn, fast_exits=not no_fast_exits, threads=threads)
             if sys.stdin.isatty():
                 vm.console.start_stdin_reader()
             result = vm.run()

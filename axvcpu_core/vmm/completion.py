@@ -95,9 +95,7 @@ def send_ipi(vm: Vm, slot: VCpuSlot, exit_: SendIPI) -> None:
         slot.vcpu.set_return_value(vm.arch.status_codes.get("invalid_param", _M64))
         return
     for target in targets:
-        vm.slots[target].vcpu.inject_interrupt(exit_.vector)
-        if vm.slots[target].status == HALTED:
-            vm.slots[target].status = STARTED
+        vm.deliver_interrupt(vm.slots[target], exit_.vector)
 
 
 def ipi_targets(vm: Vm, sender: int, exit_: SendIPI) -> list[int] | None:

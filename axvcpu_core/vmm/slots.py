@@ -26,6 +26,8 @@ class VCpuSlot:
     """Exits of this vCPU by kind."""
     slice_exits: int = 0
     """Exits in the current scheduling slice."""
+    mailbox: list[int] = field(default_factory=list)
+    """Interrupt vectors for the vCPU's own thread to inject before its next run (threaded mode)."""
 
     arch: ArchVCpu = field(init=False)
     """The arch vCPU: the hot path completes exits on it directly (the vCPU is RUNNING)."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO
+from typing import IO, TypeVar
 
 from ..addrspace import GuestAddressSpace
 from ..descriptor import ArchDescriptor, Decoded
@@ -31,6 +32,7 @@ from .console import Console
 from .devices import Bus, make_device
 from .result import RunResult, RunStats
 from .slots import HALTED, STARTED, STOPPED, VCpuSlot
+from .threaded import ThreadedRunner
 from .watchdog import Watchdog
 
 SLICE_INSTRUCTIONS = 20_000
@@ -44,6 +46,17 @@ EPT_ROOT_BASE = 0x10_0000_0000
 """Host-physical address given as stage-2 root (stage 2 is modelled by the address space itself)."""
 _M64 = (1 << 64) - 1
 _UNLIMITED = 1 << 62
+_T = TypeVar("_T")
+
+
+def _locked(lock: threading.RLock, function: Callable[..., _T]) -> Callable[..., _T]:
+    """`function` called with `lock` held."""
+
+    def call(*args: int) -> _T:
+        with lock:
+            return function(*args)
+
+    return call
 
 
 def require_vcpu_model(arch: ArchDescriptor) -> None:
@@ -68,9 +81,15 @@ class Vm:
         warn: Callable[[str], None] | None = None,
         registry: ArchRegistry | None = None,
         fast_exits: bool = True,
+        threads: bool = False,
     ) -> None:
         self.spec = spec
         self.vm_id = vm_id
+        self.threads = threads
+        self.lock = threading.RLock()
+        """Guards the VMM's state against the vCPU threads (threaded mode; uncontended otherwise)."""
+        self.wakeup = threading.Condition(self.lock)
+        self._runner: ThreadedRunner | None = None
         self.arch = spec.loaded_arch.descriptor
         require_vcpu_model(self.arch)
         self.console = console if console is not None else Console()
@@ -92,9 +111,7 @@ class Vm:
         self.mmio = Bus("MMIO", self.warn)
         self.ports = Bus("port", self.warn)
         self._fast_handlers = (
-            FastExitHandlers(self.mmio.read, self.mmio.write, self.hypercall)
-            if fast_exits and trace is None and self._observers is None
-            else None
+            self._native_handlers() if fast_exits and trace is None and self._observers is None else None
         )
         self._windows = self._attach_devices()
         self.percpus = [PerCpu(self.arch.percpu_class) for _ in range(spec.vcpus)]
@@ -182,13 +199,16 @@ class Vm:
         return RunResult(reason, message, self.stats, self.warnings)
 
     def _loop(self) -> tuple[str, str]:
+        if self.threads:
+            self._runner = ThreadedRunner(self)
+            self._runner.run()  # raises the StopRun that ends the run
         while True:
             slot = self._next_runnable()
             if slot is None:
-                self._idle()
+                self.idle()
                 continue
             slot.slice_exits = 0
-            self._watchdog.arm(slot.arch, self._run_bound_ns(slot))
+            self._watchdog.arm(slot.arch, self.run_bound_ns(slot))
             try:
                 with running_on(slot.pcpu):
                     slot.vcpu.run()
@@ -197,10 +217,10 @@ class Vm:
             pending, slot.pending = slot.pending, None
             if pending is not None:
                 complete_in_loop(self, slot, pending)
-            self._check_stop()
+            self.check_stop()
 
     def _next_runnable(self) -> VCpuSlot | None:
-        self._deliver_scheduled()
+        self.deliver_scheduled()
         now = self.clock.now_ns()
         count = len(self.slots)
         for step in range(count):
@@ -212,8 +232,9 @@ class Vm:
                 return slot
         return None
 
-    def _idle(self) -> None:
-        self._check_stop()
+    def idle(self) -> None:
+        """Nothing can run: skip virtual time to the next deadline, or end the run (StopRun)."""
+        self.check_stop()
         waiting = [s.deadline_ns for s in self.slots if s.status == HALTED and s.deadline_ns is not None]
         waiting += [at for at, vcpu_id, _, _ in self._scheduled if self.slots[vcpu_id].status != STOPPED]
         if waiting:
@@ -223,7 +244,8 @@ class Vm:
             raise StopRun("all_stopped", "every vCPU has stopped")
         raise StopRun("deadlock", "every vCPU is halted with no timer armed and nothing left to wake it")
 
-    def _check_stop(self) -> None:
+    def check_stop(self) -> None:
+        """Raise the StopRun of a limit, an error or a request, if the run must end."""
         if self._stop is not None:
             raise self._stop
         if self._deadline_wall is not None and time.perf_counter() >= self._deadline_wall:
@@ -282,7 +304,7 @@ class Vm:
 
     def slice_instructions(self) -> int:
         """Count-mode slices when several vCPUs share the loop or instructions are limited."""
-        if self.spec.vcpus > 1 or self.spec.limits.max_instructions is not None:
+        if (self.spec.vcpus > 1 and not self.threads) or self.spec.limits.max_instructions is not None:
             return SLICE_INSTRUCTIONS
         return 0
 
@@ -290,7 +312,7 @@ class Vm:
         """None: the VMM's watchdog kicks the running vCPU at its run bound, timer and scheduled interrupts."""
         return None
 
-    def _run_bound_ns(self, slot: VCpuSlot) -> int:
+    def run_bound_ns(self, slot: VCpuSlot) -> int:
         """How long `slot` may run before the watchdog kicks it."""
         now = self.clock.now_ns()
         bound = RUN_BOUND_NS
@@ -306,10 +328,11 @@ class Vm:
 
     def retired_instructions(self, vcpu_id: int, count: int) -> None:
         """Count whole slices; stop at the first slice boundary past `max_instructions`."""
-        self.stats.instructions = (self.stats.instructions or 0) + count
-        limit = self.spec.limits.max_instructions
-        if limit is not None and self.stats.instructions >= limit and self._stop is None:
-            self._stop = StopRun("max_instructions", f"the run reached its limit of {limit:,} instructions")
+        with self.lock:
+            self.stats.instructions = (self.stats.instructions or 0) + count
+            limit = self.spec.limits.max_instructions
+            if limit is not None and self.stats.instructions >= limit and self._stop is None:
+                self._stop = StopRun("max_instructions", f"the run reached its limit of {limit:,} instructions")
 
     def raise_interrupt(self, vcpu_id: int, vector: int, at_ns: int | None = None) -> None:
         """Inject `vector` into a vCPU now, or when virtual time reaches `at_ns` (a modelled interrupt source)."""
@@ -331,7 +354,8 @@ class Vm:
         for slot in list(self.slots):
             slot.arch.kick()
 
-    def _deliver_scheduled(self) -> None:
+    def deliver_scheduled(self) -> None:
+        """Deliver the scheduled interrupts whose virtual time has come."""
         now = self.clock.now_ns()
         while self._scheduled and self._scheduled[0][0] <= now and self.slots:
             _, vcpu_id, vector, external = self._scheduled.pop(0)
@@ -339,55 +363,86 @@ class Vm:
             if external:
                 slot.arch.kick(vector)
                 continue
+            self.deliver_interrupt(slot, vector)
+
+    def deliver_interrupt(self, slot: VCpuSlot, vector: int) -> None:
+        """Inject `vector` into a vCPU and wake it if it is halted. In threaded mode the vCPU's own
+        thread injects it (from its mailbox) before its next run; a running vCPU is kicked for that."""
+        if not self.threads:
             slot.vcpu.inject_interrupt(vector)
-            if slot.status == HALTED:
-                slot.status = STARTED
+        else:
+            with self.lock:
+                slot.mailbox.append(vector)
+                if slot.status == STARTED:
+                    slot.arch.kick()
+                self.wakeup.notify_all()
+        if slot.status == HALTED:
+            slot.status = STARTED
 
     def on_exit(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> bool:
         """Count, trace and, when possible, complete an exit; False makes the vCPU return it."""
         exit_ = decoded[0]
-        slot = self.slots[vcpu_id]
-        slot.exits[exit_.kind] += 1
-        self._seq += 1
-        if self._trace is not None:
-            self._write_trace(vcpu_id, pc, trap, decoded)
-        if self._observers is not None:
-            self._observers(vm_id=self.vm_id, vcpu_id=vcpu_id, pc=pc, exit=exit_)
-        handler = IN_HOOK.get(type(exit_))
-        if handler is None:
-            slot.pending = exit_
-            return False
-        handler(self, slot, exit_)
-        if self._max_exits is not None and self._seq >= self._max_exits:
-            self._stop = StopRun("max_exits", f"the run reached its limit of {self._max_exits} exits")
-        slot.slice_exits += 1
-        if slot.slice_exits >= SLICE_EXITS and len(self.slots) > 1:
-            return False  # completed; yield so the other vCPUs run
-        return self._stop is None
+        with self.lock:
+            slot = self.slots[vcpu_id]
+            slot.exits[exit_.kind] += 1
+            self._seq += 1
+            if self._trace is not None:
+                self._write_trace(vcpu_id, pc, trap, decoded)
+            if self._observers is not None:
+                self._observers(vm_id=self.vm_id, vcpu_id=vcpu_id, pc=pc, exit=exit_)
+            handler = IN_HOOK.get(type(exit_))
+            if handler is None:
+                slot.pending = exit_
+                return False
+            handler(self, slot, exit_)
+            if self._max_exits is not None and self._seq >= self._max_exits:
+                self._stop = StopRun("max_exits", f"the run reached its limit of {self._max_exits} exits")
+            slot.slice_exits += 1
+            if slot.slice_exits >= SLICE_EXITS and self._slicing():
+                return False  # completed; yield so the other vCPUs run
+            return self._stop is None
+
+    def _slicing(self) -> bool:
+        """Whether vCPUs take turns on the loop's thread (round-robin with several vCPUs)."""
+        return len(self.slots) > 1 and not self.threads
 
     def fast_exit_handlers(self) -> FastExitHandlers | None:
         """The VMM's handlers, unless exits are traced or observed (or `fast_exits` is off)."""
         return self._fast_handlers
 
     def fast_exits_done(self, vcpu_id: int, counts: Mapping[str, int]) -> int:
-        """Count natively completed exits; the budget keeps `max_exits` and the slice on `on_exit`."""
-        slot = self.slots[vcpu_id]
-        if counts:
-            total = sum(counts.values())
-            slot.exits.update(counts)
-            self.stats.native_exits += total
-            self._seq += total
-            slot.slice_exits += total
-        if self._stop is not None:
-            return 0
-        remaining = _UNLIMITED if self._max_exits is None else self._max_exits - self._seq - 1
-        if len(self.slots) > 1:
-            remaining = min(remaining, SLICE_EXITS - slot.slice_exits - 1)
-        return max(0, remaining)
+        """Count natively completed exits; the budget keeps `max_exits` and the slice on `on_exit`.
+
+        With vCPU threads and `max_exits`, no exit is completed natively: the budgets of vCPUs that
+        run at once would add up past the limit.
+        """
+        with self.lock:
+            slot = self.slots[vcpu_id]
+            if counts:
+                total = sum(counts.values())
+                slot.exits.update(counts)
+                self.stats.native_exits += total
+                self._seq += total
+                slot.slice_exits += total
+            if self._stop is not None or (self.threads and self._max_exits is not None):
+                return 0
+            remaining = _UNLIMITED if self._max_exits is None else self._max_exits - self._seq - 1
+            if self._slicing():
+                remaining = min(remaining, SLICE_EXITS - slot.slice_exits - 1)
+            return max(0, remaining)
 
     def hypercall(self, nr: int, *args: int) -> int:
-        """A hypercall's result."""
+        """A hypercall's result (the native handler; with vCPU threads it runs under the VM's lock)."""
         return hypercall_result(self, nr, args)
+
+    def _native_handlers(self) -> FastExitHandlers:
+        """The handlers vCPUs may call without `on_exit`; with vCPU threads, each under the VM's lock."""
+        if not self.threads:
+            return FastExitHandlers(self.mmio.read, self.mmio.write, self.hypercall)
+        lock = self.lock
+        return FastExitHandlers(
+            _locked(lock, self.mmio.read), _locked(lock, self.mmio.write), _locked(lock, self.hypercall)
+        )
 
     def _write_trace(self, vcpu_id: int, pc: int, trap: object, decoded: Decoded) -> None:
         assert self._trace is not None
@@ -409,7 +464,15 @@ class Vm:
             self.warn(message + " (reported once)")
 
     def reset_guest(self) -> None:
-        """Reset: new vCPUs in their reset state, images loaded again, vCPU 0 started."""
+        """Reset: new vCPUs in their reset state, images loaded again, vCPU 0 started (threaded mode:
+        once every vCPU thread has stopped)."""
+        if self._runner is not None:
+            self._runner.request_reset()
+        else:
+            self.reset_now()
+
+    def reset_now(self) -> None:
+        """Reset at once (no vCPU may be running)."""
         self.stats.resets += 1
         self._drop_vcpus()
         self._load_images()

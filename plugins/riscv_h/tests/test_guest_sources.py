@@ -34,6 +34,7 @@ EXPECTED_GUESTS = sorted(
         "mmio_repeat",
         "mmio_rewrite",
         "paging",
+        "smp_compute",
         "spin",
         "stage2",
         "wfi",

@@ -21,7 +21,7 @@ from axvcpu_core.services import FastExitHandlers
 from axvcpu_core.vmm.devices import Scratch
 from axvcpu_riscv_h.config import RiscvCreateConfig
 from axvcpu_riscv_h.decoder import decode
-from axvcpu_riscv_h.guests import guest_info
+from axvcpu_riscv_h.guests import guest_bytes, guest_info
 from axvcpu_riscv_h.record import RiscvTrap
 from axvcpu_riscv_h.sbi import EID_HVC
 from axvcpu_riscv_h.vcpu import HVC_CALL_RULE, RiscvVCpu
@@ -196,3 +196,21 @@ def test_native_hypercalls_agree_with_the_decoder(regs: list[int], eid: int) -> 
     else:  # not the HVC extension: the decoder handles it, in Python, with or without the native path
         assert fast.calls == []
         assert fast.reported[0] == decoded
+
+
+def bench_mmio_write(iterations: int) -> bytes:
+    image = bytearray(guest_bytes("bench_mmio_write"))
+    offset = guest_info("bench_mmio_write")["symbols"]["iterations"]
+    image[offset : offset + 8] = iterations.to_bytes(8, "little")
+    return bytes(image)
+
+
+@pytest.mark.parametrize("fast_exits", [True, False])
+def test_slice_ends_never_repeat_a_device_access(tmp_path: Path, fast_exits: bool) -> None:
+    """With two vCPUs every 200th exit ends a round-robin slice. Stopping Unicorn inside the store's
+    hook would make it execute the store again on the next slice: the device must see each once."""
+    run = run_guest(tmp_path, "bench_mmio_write", vcpus=2, traced=False, fast_exits=fast_exits,
+                    image=bench_mmio_write(1000))  # fmt: skip
+    assert run.result.reason == "poweroff", run.result.message
+    writes = [value for kind, _offset, _width, value in scratch_log(run) if kind == "write"]
+    assert writes == list(range(1000, 0, -1))

@@ -47,16 +47,18 @@ def run_guest(
     interrupts: tuple[tuple[int, int, int], ...] = (),
     traced: bool = True,
     fast_exits: bool = True,
+    threads: bool = False,
+    image: bytes | None = None,
 ) -> GuestRun:
     """Run a committed guest; `traced` False runs without a trace (the native exit path may complete exits)."""
-    image = tmp_path / f"{name}.bin"
-    image.write_bytes(guest_bytes(name))
+    image_file = tmp_path / f"{name}.bin"
+    image_file.write_bytes(guest_bytes(name) if image is None else image)
     spec = VmSpec.from_data(
         {
             "arch": "riscv64",
             "vcpus": vcpus,
             "memory": [{"base": RAM, "size": "16MiB"}],
-            "images": [{"file": str(image), "load_addr": RAM}],
+            "images": [{"file": str(image_file), "load_addr": RAM}],
             "devices": [
                 {"kind": "ns16550a", "base": 0x1000_0000, "size": 0x100},
                 {
@@ -73,7 +75,8 @@ def run_guest(
     )
     trace = io.StringIO()
     console = Console(io.BytesIO(), echo=False)
-    vm = Vm(spec, console, trace=trace if traced else None, warn=lambda message: None, fast_exits=fast_exits)
+    trace_file = trace if traced else None
+    vm = Vm(spec, console, trace=trace_file, warn=lambda message: None, fast_exits=fast_exits, threads=threads)
     for vcpu_id, vector, at_ns in interrupts:
         vm.raise_interrupt(vcpu_id, vector, at_ns)
     return GuestRun(vm, vm.run(), trace.getvalue())
