@@ -16,9 +16,11 @@
  * store, and the PC is left on that instruction, so it runs again, hook included, on the next
  * emu_start. A stop requested before or during an access's hook, or in the short tail after it
  * (the rest of the access, in Unicorn), would repeat a device access. So every stop of a running
- * instance goes through `kick()`: under `stop_lock` it marks a kick pending; it calls uc_emu_stop
- * itself only when no memory hook runs and the CPU thread has run PROGRESS_NS of CPU time since
- * the kick began (so any tail is over; a thread preempted in a tail makes no progress). A memory
+ * instance goes through `kick()`: under `stop_lock` it marks a kick pending. It calls uc_emu_stop
+ * at once when the instance is inside emu_start and no load or store can be in flight (no memory
+ * hook since the run began or since the last INTR hook); after a memory hook it first waits until
+ * the CPU thread has run PROGRESS_NS of CPU time (so the access's tail is over; a thread preempted
+ * in a tail makes no progress). Outside emu_start it only marks the kick. A memory
  * hook that finds a kick pending does nothing but request the stop: the access runs again after
  * the restart, with its effects. A kick that arrives while a memory hook runs is taken at the next
  * hook (memory: as above; INTR: after it, where stopping is safe) or by kick()'s own wait.
@@ -107,6 +109,8 @@ typedef struct {
     pthread_mutex_t stop_lock;
     int lock_ready;
     int in_mem_hook;
+    int after_mem_hook; /* a memory hook ran since the run began or the last INTR hook */
+    int running;        /* inside emu_start (set by the caller around it) */
     int kick_pending;
     int has_cpu_thread;
     pthread_t cpu_thread;   /* the thread that ran the last memory hook */
@@ -247,6 +251,7 @@ static uint64_t now_ns(void) {
 static void leave_mem_hook(FastExits *self) {
     pthread_mutex_lock(&self->stop_lock);
     self->in_mem_hook = 0;
+    self->after_mem_hook = 1;
     pthread_mutex_unlock(&self->stop_lock);
 }
 
@@ -262,10 +267,10 @@ static void kick_locked(FastExits *self) {
     self->kick_pending = 1;
     uint64_t first_cpu = cpu_thread_ns(self), started = now_ns();
     for (;;) {
-        if (self->in_mem_hook || !self->kick_pending) return; /* a hook takes (or took) the kick */
+        if (self->in_mem_hook || !self->kick_pending || !self->running) return; /* taken later */
         uint64_t cpu = cpu_thread_ns(self);
-        if (first_cpu == 0 || cpu - first_cpu >= PROGRESS_NS || cpu_thread_is_self(self) ||
-            now_ns() - started >= KICK_WAIT_NS) {
+        if (!self->after_mem_hook || first_cpu == 0 || cpu - first_cpu >= PROGRESS_NS ||
+            cpu_thread_is_self(self) || now_ns() - started >= KICK_WAIT_NS) {
             uc_emu_stop_fn(self->uc);
             return;
         }
@@ -277,6 +282,9 @@ static void kick_locked(FastExits *self) {
 
 static void on_intr(void *uc, uint32_t intno, void *user_data) {
     FastExits *self = (FastExits *)user_data;
+    pthread_mutex_lock(&self->stop_lock);
+    self->after_mem_hook = 0; /* the last access has retired; stopping in an INTR hook is safe */
+    pthread_mutex_unlock(&self->stop_lock);
     PyGILState_STATE gil = PyGILState_Ensure();
     if (!try_call(self, uc, intno)) {
         PyObject *args[3] = {self->uc_obj, NULL, Py_None};
@@ -637,6 +645,16 @@ static PyObject *FastExits_kick(FastExits *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+static PyObject *FastExits_set_running(FastExits *self, PyObject *flag) {
+    int running = PyObject_IsTrue(flag);
+    if (running < 0) return NULL;
+    pthread_mutex_lock(&self->stop_lock);
+    self->running = running;
+    self->after_mem_hook = 0;
+    pthread_mutex_unlock(&self->stop_lock);
+    Py_RETURN_NONE;
+}
+
 static PyObject *FastExits_clear_kick(FastExits *self, PyObject *unused) {
     pthread_mutex_lock(&self->stop_lock);
     self->kick_pending = 0;
@@ -687,6 +705,7 @@ static PyMethodDef FastExits_methods[] = {
     {"kick", (PyCFunction)FastExits_kick, METH_NOARGS,
      "Stop the running instance soon, never inside a load or store (thread-safe)."},
     {"clear_kick", (PyCFunction)FastExits_clear_kick, METH_NOARGS, "Forget a kick the caller has handled."},
+    {"set_running", (PyCFunction)FastExits_set_running, METH_O, "Say whether emu_start is running (around it)."},
     {"take_counts", (PyCFunction)FastExits_take_counts, METH_NOARGS,
      "(mmio reads, mmio writes, calls) completed natively since the last call, or None if none."},
     {NULL, NULL, 0, NULL},

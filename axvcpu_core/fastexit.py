@@ -167,6 +167,17 @@ class ExitHooks:
         else:
             self._native.kick()
 
+    def emu_start(self, begin: int, until: int, timeout: int = 0, count: int = 0) -> None:
+        """`uc.emu_start`, with the kick protocol told that the instance runs (use it for every run)."""
+        if self._native is None:
+            self.uc.emu_start(begin, until, timeout, count)
+            return
+        self._native.set_running(True)
+        try:
+            self.uc.emu_start(begin, until, timeout, count)
+        finally:
+            self._native.set_running(False)
+
     def clear_kick(self) -> None:
         """Forget a kick the caller has handled (it saw its flag after the run stopped)."""
         if self._native is not None:

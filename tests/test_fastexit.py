@@ -122,7 +122,7 @@ class Machine:
         return nr + sum(args)
 
     def run(self) -> None:
-        self.uc.emu_start(CODE, CODE + len(self.code))
+        self.hooks.emu_start(CODE, CODE + len(self.code))
 
     def reg(self, reg_id: int) -> int:
         return int(self.uc.reg_read(reg_id))
@@ -407,7 +407,7 @@ def run_with_kicks(m: Machine, kick: Callable[[], None]) -> int:
     pc, end, runs = CODE, CODE + len(m.code), 0
     try:
         while pc != end:
-            m.uc.emu_start(pc, end)
+            m.hooks.emu_start(pc, end)
             m.hooks.clear_kick()
             runs += 1
             pc = m.reg(x86.UC_X86_REG_RIP)

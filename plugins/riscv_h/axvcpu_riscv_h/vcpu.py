@@ -234,7 +234,7 @@ class RiscvVCpu(ArchVCpu):
             self._sync_back_ssip()
             count = self.services.slice_instructions()
             try:
-                self.hart.uc.emu_start(self.hart.pc, UNTIL, self._timeout_us(), count)
+                self.exits.emu_start(self.hart.pc, UNTIL, self._timeout_us(), count)
             except UcError as err:
                 if self._fault is None:
                     raise AxError(AxErrorKind.BadState, f"riscv64 vCPU {self.vcpu_id}: guest stopped: {err}") from err
