@@ -19,11 +19,12 @@
  * instance goes through `kick()`: under `stop_lock` it marks a kick pending. It calls uc_emu_stop
  * at once when the instance is inside emu_start and no load or store can be in flight (no memory
  * hook since the run began or since the last INTR hook); after a memory hook it first waits until
- * the CPU thread has run PROGRESS_NS of CPU time (so the access's tail is over; a thread preempted
- * in a tail makes no progress). Outside emu_start it only marks the kick. A memory
- * hook that finds a kick pending does nothing but request the stop: the access runs again after
- * the restart, with its effects. A kick that arrives while a memory hook runs is taken at the next
- * hook (memory: as above; INTR: after it, where stopping is safe) or by kick()'s own wait.
+ * the CPU thread has run PROGRESS_NS of CPU time (so the access's tail is over: a thread preempted
+ * in a tail makes no progress) or sleeps (per /proc: a tail never sleeps), at most 5 s. Outside
+ * emu_start it only marks the kick. A memory hook that finds a kick pending does nothing but
+ * request the stop: the access runs again after the restart, with its effects. A kick that arrives
+ * while a memory hook runs is taken at the next hook (memory: as above; INTR: after it, where
+ * stopping is safe) or by kick()'s own wait.
  *
  * No Unicorn headers are needed: the few entry points are passed in as addresses (bind_library).
  */
@@ -31,8 +32,10 @@
 #include <Python.h>
 #include <stdint.h>
 #include <pthread.h>
-#include <sched.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <string.h>
 
 typedef int (*uc_hook_add_t)(void *, size_t *, int, void *, void *, uint64_t, uint64_t, ...);
@@ -68,7 +71,8 @@ static uc_emu_stop_t uc_emu_stop_fn;
 #define COUNT_WRITE 1
 #define COUNT_CALL 2
 #define PROGRESS_NS 2000
-#define KICK_WAIT_NS 200000000
+#define KICK_POLL_NS 20000
+#define KICK_WAIT_NS 5000000000ULL
 
 typedef struct {
     int used;
@@ -115,6 +119,7 @@ typedef struct {
     int has_cpu_thread;
     pthread_t cpu_thread;   /* the thread that ran the last memory hook */
     clockid_t cpu_clock;    /* its CPU-time clock (reading it after the thread ended just fails) */
+    long cpu_tid;           /* its kernel thread id (for its scheduler state) */
 } FastExits;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
@@ -232,6 +237,7 @@ static int enter_mem_hook(FastExits *self, void *uc) {
         if (!self->has_cpu_thread || !pthread_equal(me, self->cpu_thread)) {
             self->has_cpu_thread = pthread_getcpuclockid(me, &self->cpu_clock) == 0;
             self->cpu_thread = me;
+            self->cpu_tid = (long)syscall(SYS_gettid);
         }
     }
     pthread_mutex_unlock(&self->stop_lock);
@@ -262,6 +268,28 @@ static uint64_t cpu_thread_ns(FastExits *self) {
     return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
+/* Whether the CPU thread sleeps (Linux /proc state S, D, T, t): the tail of an access never
+ * sleeps, so a sleeping thread is not in one. 0 when unknown. */
+static int cpu_thread_sleeps(FastExits *self) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", self->cpu_tid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *end = strrchr(buf, ')');
+    if (end == NULL || end[1] != ' ') return 0;
+    char state = end[2];
+    return state == 'S' || state == 'D' || state == 'T' || state == 't';
+}
+
+static void sleep_ns(long ns) {
+    struct timespec t = {0, ns};
+    nanosleep(&t, NULL);
+}
+
 /* kick() with the lock held: wait until stopping is safe or a hook took the kick. */
 static void kick_locked(FastExits *self) {
     self->kick_pending = 1;
@@ -270,12 +298,12 @@ static void kick_locked(FastExits *self) {
         if (self->in_mem_hook || !self->kick_pending || !self->running) return; /* taken later */
         uint64_t cpu = cpu_thread_ns(self);
         if (!self->after_mem_hook || first_cpu == 0 || cpu - first_cpu >= PROGRESS_NS ||
-            cpu_thread_is_self(self) || now_ns() - started >= KICK_WAIT_NS) {
+            cpu_thread_is_self(self) || cpu_thread_sleeps(self) || now_ns() - started >= KICK_WAIT_NS) {
             uc_emu_stop_fn(self->uc);
             return;
         }
         pthread_mutex_unlock(&self->stop_lock);
-        sched_yield();
+        sleep_ns(KICK_POLL_NS);
         pthread_mutex_lock(&self->stop_lock);
     }
 }
