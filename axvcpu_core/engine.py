@@ -108,7 +108,11 @@ def map_shadow_windows(uc: Uc, windows: Iterable[DeviceWindow]) -> list[DeviceWi
 
 
 def map_hooked_windows(uc: Uc, windows: Iterable[DeviceWindow], on_read: MemHook, on_write: MemHook) -> int:
-    """Shadow-map the hooked windows and bound a read and a write hook to each; returns their count."""
+    """Shadow-map the hooked windows and bound a read and a write hook to each; returns their count.
+
+    Binding hooks: a stop that lands while a hooked access is in flight makes Unicorn run the access
+    again after the restart. Models that stop a running CPU use `fastexit.ExitHooks` instead.
+    """
     hooked = map_shadow_windows(uc, windows)
     for window in hooked:
         last = window.end - 1

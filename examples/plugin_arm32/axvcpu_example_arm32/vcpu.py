@@ -13,8 +13,10 @@ keep running; False: stop and return the exit from `run()`). How each trap reach
 
 Every device window stays unmapped, including windows the VM spec asks to `hook`: the example
 keeps one MMIO path (stop/restart: free until touched, then one CPU restart per access). A faster
-plugin maps hooked windows with `axvcpu_core.engine.map_hooked_windows` and handles those
-accesses in the hook.
+plugin shadow-maps hooked windows and handles those accesses in the hook, through
+`axvcpu_core.fastexit.ExitHooks`; it must then stop a running CPU only with `ExitHooks.kick()`
+(unicorn 2.1.4 runs a hooked access again when a stop lands while it is in flight). With no
+memory hook, as here, `uc.emu_stop()` is safe.
 There is no per-instruction hook: the guest runs at full Unicorn speed between exits.
 """
 
