@@ -99,12 +99,57 @@ class CallRule:
             raise AxError(AxErrorKind.InvalidInput, "a call rule has at most 4 guards and 6 argument registers")
 
 
+class _DeferredStops:
+    """The kick protocol without the native module, for stops asked for inside a memory hook.
+
+    Such a stop waits for the next hook (a memory hook skips its access and stops; an INTR hook
+    stops after it), so the access that asked is not run again. A kick from another thread that
+    lands while an access is in flight can still repeat it: only the native module prevents that.
+    """
+
+    def __init__(self, uc: Uc) -> None:
+        self.uc = uc
+        self.in_mem_hook = False
+        self.pending = False
+
+    def memory(self, fallback: MemHook) -> MemHook:
+        def hook(uc: Uc, access: int, address: int, size: int, value: int, user_data: object) -> object:
+            if self.pending:
+                self.pending = False
+                uc.emu_stop()  # the access runs again, with its effects, after the restart
+                return None
+            self.in_mem_hook = True
+            try:
+                return fallback(uc, access, address, size, value, user_data)
+            finally:
+                self.in_mem_hook = False
+
+        return hook
+
+    def intr(self, fallback: IntrHook) -> IntrHook:
+        def hook(uc: Uc, intno: int, user_data: object) -> object:
+            result = fallback(uc, intno, user_data)
+            if self.pending:
+                self.pending = False
+                uc.emu_stop()
+            return result
+
+        return hook
+
+    def kick(self) -> None:
+        if self.in_mem_hook:
+            self.pending = True
+        else:
+            self.uc.emu_stop()
+
+
 class ExitHooks:
     """The INTR and device-window hooks of one Unicorn instance, native when available."""
 
     def __init__(self, uc: Uc, pc_reg: int, native: bool = True) -> None:
         self.uc = uc
         self._native: FastExits | None = None
+        self._deferred = _DeferredStops(uc)
         if native and _fastexit is not None:
             self._native = _fastexit.FastExits(uc, uc._uch.value, pc_reg)
 
@@ -116,7 +161,7 @@ class ExitHooks:
     def hook_intr(self, fallback: IntrHook) -> None:
         """Hook interrupts/exceptions; `fallback(uc, intno, None)` gets what the call rule does not take."""
         if self._native is None:
-            self.uc.hook_add(UC_HOOK_INTR, fallback)
+            self.uc.hook_add(UC_HOOK_INTR, self._deferred.intr(fallback))
         else:
             with _refused("hook_intr"):
                 self._native.hook_intr(fallback)
@@ -129,8 +174,8 @@ class ExitHooks:
         for window in windows:
             last = window.end - 1
             if self._native is None:
-                self.uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=window.base, end=last)
-                self.uc.hook_add(UC_HOOK_MEM_WRITE, on_write, begin=window.base, end=last)
+                self.uc.hook_add(UC_HOOK_MEM_READ, self._deferred.memory(on_read), begin=window.base, end=last)
+                self.uc.hook_add(UC_HOOK_MEM_WRITE, self._deferred.memory(on_write), begin=window.base, end=last)
             else:
                 with _refused("hook_windows"):
                     self._native.hook_window(window.base, last, on_read, on_write)
@@ -160,10 +205,10 @@ class ExitHooks:
 
         Unicorn executes a load or store again, hook included, when a stop arrives while it is in
         flight; with the native module a kick that arrives then waits for the next safe point (see
-        `_fastexit.c`). Without it, this is a plain `emu_stop`.
+        `_fastexit.c`). Without it, only a kick from inside a memory hook waits (for the next hook).
         """
         if self._native is None:
-            self.uc.emu_stop()
+            self._deferred.kick()
         else:
             self._native.kick()
 
@@ -180,7 +225,9 @@ class ExitHooks:
 
     def clear_kick(self) -> None:
         """Forget a kick the caller has handled (it saw its flag after the run stopped)."""
-        if self._native is not None:
+        if self._native is None:
+            self._deferred.pending = False
+        else:
             self._native.clear_kick()
 
     def forget(self) -> None:

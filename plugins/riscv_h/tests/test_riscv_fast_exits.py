@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_riscv_run import RAM, SCRATCH, GuestRun, run_guest
 
+from axvcpu_core import fastexit
 from axvcpu_core.addr import GuestPhysAddr
 from axvcpu_core.addrspace import GuestAddressSpace
 from axvcpu_core.conformance.harness import LoneServices
@@ -205,10 +206,15 @@ def bench_mmio_write(iterations: int) -> bytes:
     return bytes(image)
 
 
-@pytest.mark.parametrize("fast_exits", [True, False])
-def test_slice_ends_never_repeat_a_device_access(tmp_path: Path, fast_exits: bool) -> None:
+@pytest.mark.parametrize(("fast_exits", "native"), [(True, True), (False, True), (False, False)])
+def test_slice_ends_never_repeat_a_device_access(
+    tmp_path: Path, fast_exits: bool, native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With two vCPUs every 200th exit ends a round-robin slice. Stopping Unicorn inside the store's
-    hook would make it execute the store again on the next slice: the device must see each once."""
+    hook would make it execute the store again on the next slice: the device must see each once
+    (also without the native module: `native` False)."""
+    if not native:
+        monkeypatch.setattr(fastexit, "_fastexit", None)
     run = run_guest(tmp_path, "bench_mmio_write", vcpus=2, traced=False, fast_exits=fast_exits,
                     image=bench_mmio_write(1000))  # fmt: skip
     assert run.result.reason == "poweroff", run.result.message
