@@ -15,7 +15,7 @@ Scheduling is not deterministic; round-robin (the default) is.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import AxError
 from ..physcpu import running_on
@@ -42,7 +42,7 @@ class ThreadedRunner:
         self._watchdogs: list[Watchdog] = []
 
     # ---- the supervisor (the run loop's thread) ---------------------------------------------
-    def run(self) -> None:
+    def run(self) -> NoReturn:
         """Run until the run ends; raises the StopRun that ends it."""
         while True:
             self._start_threads()

@@ -3,7 +3,8 @@
 The loop is Firecracker-style: `exit = vcpu.run(); handle(exit)`. Exits the VMM can complete at
 once (device accesses, hypercalls, IPIs) are completed inside the vCPU's hook through `on_exit`;
 the rest (halt, CPU power, system power, faults) come back from `run()` and are handled here.
-vCPUs are scheduled round-robin, deterministically, one physical CPU each.
+vCPUs are scheduled round-robin, deterministically, one physical CPU each; with `threads=True`
+each runs on its own host thread instead (`threaded.py`).
 """
 
 from __future__ import annotations
