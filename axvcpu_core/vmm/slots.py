@@ -35,6 +35,12 @@ class VCpuSlot:
     def __post_init__(self) -> None:
         self.arch = self.vcpu.arch_vcpu
 
+    def wake_if_due(self, now_ns: int) -> None:
+        """A halted vCPU with mail (threaded mode: an interrupt that came while it ran) or a passed
+        timer deadline runs again."""
+        if self.status == HALTED and (self.mailbox or (self.deadline_ns is not None and self.deadline_ns <= now_ns)):
+            self.status = STARTED
+
     @property
     def id(self) -> int:
         """The vCPU id."""

@@ -69,8 +69,9 @@ class ThreadedRunner:
                 try:
                     vm.deliver_scheduled()
                     vm.check_stop()
+                    now = vm.clock.now_ns()
                     for slot in vm.slots:
-                        self._wake_if_due(slot)
+                        slot.wake_if_due(now)
                     if not any(slot.status == STARTED for slot in vm.slots):
                         vm.idle()  # skips virtual time, or ends the run (all stopped, deadlock)
                         self.cond.notify_all()
@@ -123,15 +124,9 @@ class ThreadedRunner:
                     finally:
                         watchdog.disarm()
                     self._complete(slot)
-        except StopRun as stop:
-            with self.cond:
-                self._end(stop)
-        except AxError as err:
-            with self.cond:
-                self._end(StopRun("error", str(err)))
         except Exception as err:  # a bug must end the run with its name, not leave a thread dead
             with self.cond:
-                self._end(StopRun("error", f"vCPU {slot.id} thread: {type(err).__name__}: {err}"))
+                self._end(_as_stop(err, slot.id))
 
     def _next_run(self, slot: VCpuSlot, watchdog: Watchdog) -> bool:
         """Wait until `slot` may run, inject its mail and arm its watchdog; False when the threads stop."""
@@ -145,17 +140,10 @@ class ThreadedRunner:
             slot.vcpu.inject_interrupt(vector)
         return True
 
-    def _wake_if_due(self, slot: VCpuSlot) -> None:
-        """A halted vCPU with mail (an interrupt that came while it ran) or a passed deadline runs again."""
-        if slot.status == HALTED and (
-            slot.mailbox or (slot.deadline_ns is not None and slot.deadline_ns <= self.vm.clock.now_ns())
-        ):
-            slot.status = STARTED
-
     def _wait_runnable(self, slot: VCpuSlot) -> bool:
         clock = self.vm.clock
         while self._outcome is None and not self._reset:
-            self._wake_if_due(slot)
+            slot.wake_if_due(clock.now_ns())
             if slot.status == STARTED:
                 return True
             timeout = WAIT_S
@@ -171,3 +159,12 @@ class ThreadedRunner:
                 complete_in_loop(self.vm, slot, pending)
             self.vm.check_stop()
             self.cond.notify_all()
+
+
+def _as_stop(err: Exception, vcpu_id: int) -> StopRun:
+    """How an exception from a vCPU thread ends the run."""
+    if isinstance(err, StopRun):
+        return err
+    if isinstance(err, AxError):
+        return StopRun("error", str(err))
+    return StopRun("error", f"vCPU {vcpu_id} thread: {type(err).__name__}: {err}")

@@ -226,8 +226,7 @@ class Vm:
         count = len(self.slots)
         for step in range(count):
             slot = self.slots[(self._next + step) % count]
-            if slot.status == HALTED and slot.deadline_ns is not None and slot.deadline_ns <= now:
-                slot.status = STARTED
+            slot.wake_if_due(now)
             if slot.status == STARTED:
                 self._next = (self._next + step + 1) % count
                 return slot
