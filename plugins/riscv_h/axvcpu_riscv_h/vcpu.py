@@ -110,7 +110,6 @@ class RiscvVCpu(ArchVCpu):
         self.hgatp = 0
         self._deadline: int | None = None  # timer deadline in ticks
         self._exit: VmExit | None = None
-        self._last: VmExit | None = None
         self._last_decoded: Decoded | None = None
         self._kicked = False
         self._host_irq = False
@@ -274,8 +273,8 @@ class RiscvVCpu(ArchVCpu):
         return self._take_last()
 
     def _take_last(self) -> VmExit:
-        exit_, self._exit = self._last, None
-        assert exit_ is not None
+        assert self._last_decoded is not None
+        exit_, self._exit = self._last_decoded.exit, None
         self._sync_back_ssip()
         return exit_
 
@@ -292,7 +291,6 @@ class RiscvVCpu(ArchVCpu):
     def _signal_at(self, trap: RiscvTrap, natural_next: int | None) -> bool:
         """Decode a trap, apply its actions, resume at next_pc, tell the VMM; False = stop."""
         decoded = self.decode_trap(trap)
-        self._last = decoded.exit
         self._last_decoded = decoded
         for action in decoded.actions:
             self._apply(action)
@@ -397,7 +395,7 @@ class RiscvVCpu(ArchVCpu):
             self._pending_read = (info.load_dest, address, size)
         if not self._signal_at(trap, pc + info.length):
             self._stop_in_access(uc)
-        elif self._fast_on and not paging and info.operand is not None:
+        elif self._fast_on and not paging:
             self._remember(reported_pc, address, size, written, pc, info)
         self._pending_read = None
 
@@ -409,7 +407,8 @@ class RiscvVCpu(ArchVCpu):
         so the stop waits for the next safe point; any other exit (a stage-2 fault) must not
         complete, so it stops now and the instruction runs again when (if) the guest resumes.
         """
-        if type(self._last) in (MmioRead, MmioWrite):
+        assert self._last_decoded is not None
+        if type(self._last_decoded.exit) in (MmioRead, MmioWrite):
             self.exits.kick()
         else:
             uc.emu_stop()
