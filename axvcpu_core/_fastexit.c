@@ -690,13 +690,6 @@ static PyObject *FastExits_clear_kick(FastExits *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-static PyObject *FastExits_get_kick_pending(FastExits *self, void *closure) {
-    pthread_mutex_lock(&self->stop_lock);
-    int pending = self->kick_pending;
-    pthread_mutex_unlock(&self->stop_lock);
-    return PyBool_FromLong(pending);
-}
-
 static PyObject *FastExits_take_counts(FastExits *self, PyObject *unused) {
     if (!self->counts[COUNT_READ] && !self->counts[COUNT_WRITE] && !self->counts[COUNT_CALL]) Py_RETURN_NONE;
     PyObject *out = Py_BuildValue("(KKK)", self->counts[COUNT_READ], self->counts[COUNT_WRITE], self->counts[COUNT_CALL]);
@@ -741,7 +734,6 @@ static PyMethodDef FastExits_methods[] = {
 
 static PyGetSetDef FastExits_getset[] = {
     {"budget", (getter)FastExits_get_budget, (setter)FastExits_set_budget, "Exits left to complete natively.", NULL},
-    {"kick_pending", (getter)FastExits_get_kick_pending, NULL, "Whether a kick waits for a safe point.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
